@@ -1,0 +1,77 @@
+/*
+ * engine.c — engine lifetime, error reporting and memory for the CPU engine's C ABI.
+ * The worker pool is the only long-lived state; errors are kept per calling thread.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "ingot_kernels.h"
+#include "pool.h"
+
+struct ingot_cpu_engine {
+  struct ingot_pool *pool;
+};
+
+static _Thread_local char last_error[512];
+
+int engine_fail(int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+const char *ingot_cpu_last_error(void) { return last_error; }
+
+struct ingot_pool *engine_pool(ingot_cpu_engine *engine) { return engine->pool; }
+
+int ingot_cpu_engine_create(int n_threads, ingot_cpu_engine **out) {
+  if (!out) return engine_fail(INGOT_E_INVALID, "engine_create: null out pointer");
+  ingot_cpu_engine *e = calloc(1, sizeof *e);
+  if (!e) return engine_fail(INGOT_E_NOMEM, "engine_create: out of memory");
+  if (pool_create(n_threads, &e->pool) != 0) {
+    free(e);
+    return engine_fail(INGOT_E_THREAD, "engine_create: could not start %d worker threads", n_threads);
+  }
+  *out = e;
+  return INGOT_OK;
+}
+
+void ingot_cpu_engine_destroy(ingot_cpu_engine *e) {
+  if (!e) return;
+  pool_destroy(e->pool);
+  free(e);
+}
+
+int ingot_cpu_engine_threads(const ingot_cpu_engine *e) { return e ? pool_threads(e->pool) : 0; }
+
+void *ingot_cpu_alloc(size_t bytes) {
+  size_t rounded = (bytes + 63) & ~(size_t)63;
+  void *p = aligned_alloc(64, rounded ? rounded : 64);
+  if (p) memset(p, 0, rounded ? rounded : 64);
+  return p;
+}
+
+void ingot_cpu_free(void *p) { free(p); }
+
+int64_t ingot_cpu_row_bytes(int type, int64_t n) {
+  size_t bytes = ingot_row_size(type, n);
+  if (!bytes) return engine_fail(INGOT_E_UNSUPPORTED, "type %d cannot hold a row of %lld values", type, (long long)n);
+  return (int64_t)bytes;
+}
+
+int64_t ingot_cpu_quantized_row_bytes(int weight_type, int64_t n) {
+  size_t bytes = ingot_act_row_size(weight_type, n);
+  if (!bytes) return engine_fail(INGOT_E_UNSUPPORTED, "weight type %d cannot take rows of %lld values", weight_type, (long long)n);
+  return (int64_t)bytes;
+}
+
+int ingot_cpu_vec_dot_type(int weight_type) {
+  const ingot_type_traits *tr = ingot_get_type_traits(weight_type);
+  if (!tr) return engine_fail(INGOT_E_UNSUPPORTED, "unsupported weight type %d", weight_type);
+  return tr->vec_dot_type;
+}

@@ -1,0 +1,11 @@
+/** Registers every CLI command; one file per command. */
+import type { Command } from "commander";
+import { registerInspect } from "./inspect.ts";
+import { registerPrompt } from "./prompt.ts";
+import { registerTokenize } from "./tokenize.ts";
+
+export function registerCommands(program: Command): void {
+  registerInspect(program);
+  registerTokenize(program);
+  registerPrompt(program);
+}

@@ -1,0 +1,170 @@
+/**
+ * A CPU inference context: native memory for activations, the F16 KV cache and the step block, and
+ * one program (lowered once) that serves every batch up to the context's capacity — the number of
+ * tokens is read by the engine from the step block at run time.
+ */
+import type { Pointer } from "bun:ffi";
+import { IngotError } from "../../errors.ts";
+import type { GgufTensorInfo } from "../../gguf/index.ts";
+import { GgmlType } from "../../gguf/index.ts";
+import type { ModelConfig } from "../../model/config.ts";
+import { buildForwardGraph, OUTPUT_SLOTS, slotWidths, type Slot } from "../../model/graph.ts";
+import type { Model } from "../../model/model.ts";
+import type { Batch, ContextOptions, InferenceContext } from "../types.ts";
+import { cpuEngine } from "./engine.ts";
+import { lowerToCpu, OP_WORDS, type CpuMemory } from "./lower.ts";
+import { check, cpuLibrary, NativeBuffer } from "./native.ts";
+
+const STEP_HEADER = 4; // int32 words before the arrays (ingot_cpu.h INGOT_STEP_HEADER)
+const ALIGN = 64;
+const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+export class CpuContext implements InferenceContext {
+  readonly config: ModelConfig;
+  readonly contextLength: number;
+  readonly sequences: number;
+  readonly batchCapacity: number;
+  readonly outputCapacity: number;
+
+  private readonly buffers: NativeBuffer[] = [];
+  private readonly step: NativeBuffer;
+  private readonly header: Int32Array;
+  private readonly tokens: Int32Array;
+  private readonly positions: Int32Array;
+  private readonly seqIds: Int32Array;
+  private readonly outputRows: Int32Array;
+  private readonly logits: Float32Array;
+  private program: Pointer | null;
+
+  constructor(private readonly model: Model, opts: ContextOptions = {}) {
+    const c = model.config;
+    this.config = c;
+    this.contextLength = opts.contextLength ?? c.contextLength;
+    this.sequences = opts.sequences ?? 1;
+    this.batchCapacity = opts.batchCapacity ?? 512;
+    this.outputCapacity = Math.min(opts.outputCapacity ?? this.batchCapacity, this.batchCapacity);
+    for (const [name, v] of Object.entries({ contextLength: this.contextLength, sequences: this.sequences, batchCapacity: this.batchCapacity, outputCapacity: this.outputCapacity })) {
+      if (!Number.isInteger(v) || v < 1) throw new IngotError("BAD_ARGUMENT", `${name} must be a positive integer, got ${v}`);
+    }
+    const lib = cpuLibrary();
+    const engine = cpuEngine(model.threads);
+
+    // Step block: header, then tokens, positions, seq ids, output rows.
+    const cap = this.batchCapacity;
+    this.step = this.own(new NativeBuffer(4 * (STEP_HEADER + 4 * cap)));
+    this.header = this.step.i32(0, STEP_HEADER);
+    const arr = (i: number) => this.step.i32(4 * (STEP_HEADER + i * cap), cap);
+    [this.tokens, this.positions, this.seqIds, this.outputRows] = [arr(0), arr(1), arr(2), arr(3)];
+    const stepAddr = (i: number) => this.step.address(4 * (STEP_HEADER + i * cap));
+
+    // Activation slots.
+    const widths = slotWidths(c);
+    const slotOffset = new Map<Slot, number>();
+    let total = 0;
+    for (const [slot, width] of Object.entries(widths) as [Slot, number][]) {
+      slotOffset.set(slot, total);
+      total += align(4 * width * (OUTPUT_SLOTS.has(slot) ? this.outputCapacity : cap));
+    }
+    const activations = this.own(new NativeBuffer(total));
+    this.logits = activations.f32(slotOffset.get("logits")!, this.outputCapacity * c.vocabSize);
+
+    // Quantised-activation scratch, big enough for the widest matmul input of any weight type.
+    const graph = buildForwardGraph(c, model.weights);
+    let xqRow = 0;
+    for (const op of graph) {
+      if (op.op === "matmul") xqRow = Math.max(xqRow, Number(lib.ingot_cpu_quantized_row_bytes(op.weight.type, op.weight.dims[0]!)));
+    }
+    const xq = this.own(new NativeBuffer(align(xqRow * cap)));
+
+    // KV cache: per layer, K then V, each [sequence][position][kvHeads * headDim] in F16.
+    const kvBytes = this.sequences * this.contextLength * c.kvHeads * c.headDim * 2;
+    const cache = this.own(new NativeBuffer(align(kvBytes) * 2 * c.layers));
+    const scratch = this.own(new NativeBuffer(4 * this.contextLength * lib.ingot_cpu_engine_threads(engine)));
+
+    const memory: CpuMemory = {
+      slot: (s) => activations.address(slotOffset.get(s)!),
+      slotWidth: (s) => widths[s],
+      weight: (t) => model.tensorAddress(t),
+      f32Vector: (t) => this.f32Vector(t),
+      rowBytes: (type, n) => check(lib.ingot_cpu_row_bytes(type, n), "row size"),
+      quantizedRowBytes: (type, n) => check(lib.ingot_cpu_quantized_row_bytes(type, n), "activation row size"),
+      vecDotType: (type) => model.vecDotType(type),
+      xq: xq.address(),
+      kCache: (l) => cache.address(align(kvBytes) * 2 * l),
+      vCache: (l) => cache.address(align(kvBytes) * (2 * l + 1)),
+      contextLength: this.contextLength,
+      attentionScratch: scratch.address(),
+      step: { tokens: stepAddr(0), positions: stepAddr(1), seqIds: stepAddr(2), outputRows: stepAddr(3) },
+    };
+    const records = lowerToCpu(graph, c, memory);
+    const out = new BigUint64Array(1);
+    check(lib.ingot_cpu_program_create(engine, records, records.length / OP_WORDS, this.step.ptr, out), "building the CPU program");
+    this.program = Number(out[0]) as Pointer;
+  }
+
+  private own(b: NativeBuffer): NativeBuffer {
+    this.buffers.push(b);
+    return b;
+  }
+
+  /** Norm weights, biases and rope factors as F32 (the file may store them as F32 or F16). */
+  private f32Vector(t: GgufTensorInfo): bigint {
+    if (t.type === GgmlType.F32) return this.model.tensorAddress(t);
+    if (t.type !== GgmlType.F16) throw new IngotError("MODEL_UNSUPPORTED", `tensor '${t.name}' must be F32 or F16, not type ${t.type}`);
+    const src = this.model.tensorBytes(t);
+    const halves = new Uint16Array(src.buffer, src.byteOffset, t.nElements);
+    const buf = this.own(new NativeBuffer(4 * t.nElements));
+    const dst = buf.f32();
+    for (let i = 0; i < t.nElements; i++) dst[i] = halfToFloat(halves[i]!);
+    return buf.address();
+  }
+
+  forward(batch: Batch): Float32Array {
+    if (!this.program) throw new IngotError("BAD_ARGUMENT", "this context has been disposed");
+    const n = batch.tokens.length;
+    const outs = batch.outputs.length;
+    if (n < 1 || n > this.batchCapacity) throw new IngotError("BAD_ARGUMENT", `a batch holds 1..${this.batchCapacity} tokens, got ${n}`);
+    if (batch.positions.length !== n || batch.seqIds.length !== n) throw new IngotError("BAD_ARGUMENT", "batch tokens, positions and seqIds differ in length");
+    if (outs < 1 || outs > this.outputCapacity) throw new IngotError("BAD_ARGUMENT", `a batch asks for 1..${this.outputCapacity} rows of logits, got ${outs}`);
+    const vocab = this.config.vocabSize;
+    for (let i = 0; i < n; i++) {
+      const tok = batch.tokens[i]!, pos = batch.positions[i]!, seq = batch.seqIds[i]!;
+      if (!(tok >= 0 && tok < vocab)) throw new IngotError("BAD_INPUT", `token id ${tok} at batch index ${i} is outside the vocabulary (0..${vocab - 1})`);
+      if (!(pos >= 0 && pos < this.contextLength)) throw new IngotError("CONTEXT_OVERFLOW", `position ${pos} is beyond the context length ${this.contextLength}: use a larger --ctx or a shorter prompt`);
+      if (!(seq >= 0 && seq < this.sequences)) throw new IngotError("BAD_ARGUMENT", `sequence id ${seq} outside 0..${this.sequences - 1}`);
+      this.tokens[i] = tok;
+      this.positions[i] = pos;
+      this.seqIds[i] = seq;
+    }
+    let last = -1;
+    for (let i = 0; i < outs; i++) {
+      const row = batch.outputs[i]!;
+      if (!(row > last && row < n)) throw new IngotError("BAD_ARGUMENT", "batch outputs must be ascending indices into the batch");
+      this.outputRows[i] = last = row;
+    }
+    this.header[0] = n;
+    this.header[1] = outs;
+    check(cpuLibrary().ingot_cpu_program_run(this.program), "forward pass");
+    return this.logits.subarray(0, outs * vocab);
+  }
+
+  dispose(): void {
+    if (!this.program) return;
+    cpuLibrary().ingot_cpu_program_destroy(this.program);
+    this.program = null;
+    for (const b of this.buffers) b.free();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
