@@ -6,6 +6,11 @@
  * positions: a token at position p attends to positions 0..p of its own sequence, whatever was
  * written past p earlier. The current tokens' K/V are stored before attention reads them, so a
  * prefill batch sees its own earlier tokens (as llama.cpp does, through the F16 cache).
+ *
+ * Rounding follows llama.cpp's CPU attention, the reference our outputs are checked against: the
+ * query is rounded to F16 before the dot products with the F16 keys, and the softmax weights are
+ * rounded to F16 before weighting the F16 values. Matching this moves our logits from ~0.05 to
+ * ~1e-4 of llama.cpp's on quantised models, where tiny differences flip activation rounding.
  */
 #include <math.h>
 #include <string.h>
@@ -25,6 +30,8 @@ void exec_kv_store(const int32_t *step, const int64_t *a, int ith, int nth) {
     ingot_f32_to_f16_row(PTR(const float *, a[0]) + t * a[1], dst, a[3]);
   }
 }
+
+static inline float round_f16(float x) { return ingot_fp16_to_fp32(ingot_fp32_to_fp16(x)); }
 
 /* q . k for one cached key (F16) and one query head (F32). */
 #if defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
@@ -65,7 +72,9 @@ void exec_attention(const int32_t *step, const int64_t *a, int ith, int nth) {
   for (int64_t job = b; job < e; job++) {
     int64_t t = job / n_heads;
     int h = (int)(job % n_heads), kvh = h / group;
-    const float *q = PTR(const float *, a[0]) + t * a[1] + (int64_t)h * hd;
+    const float *q_row = PTR(const float *, a[0]) + t * a[1] + (int64_t)h * hd;
+    float q[INGOT_MAX_HEAD_DIM];
+    for (int d = 0; d < hd; d++) q[d] = round_f16(q_row[d]);
     const int64_t base = (int64_t)seq[t] * ctx * kv_dim + (int64_t)kvh * hd;
     const uint16_t *kc = PTR(const uint16_t *, a[2]) + base, *vc = PTR(const uint16_t *, a[3]) + base;
     const int n = pos[t] + 1;
@@ -82,6 +91,6 @@ void exec_attention(const int32_t *step, const int64_t *a, int ith, int nth) {
     float *out = PTR(float *, a[10]) + t * a[11] + (int64_t)h * hd;
     memset(out, 0, sizeof(float) * (size_t)hd);
     const float inv = (float)(1.0 / sum);
-    for (int j = 0; j < n; j++) ingot_mad_f16(out, vc + (int64_t)j * kv_dim, scores[j] * inv, hd);
+    for (int j = 0; j < n; j++) ingot_mad_f16(out, vc + (int64_t)j * kv_dim, round_f16(scores[j] * inv), hd);
   }
 }

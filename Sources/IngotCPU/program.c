@@ -172,7 +172,12 @@ static int validate(const struct ingot_op *op, int index) {
   case INGOT_OP_TOPK:
     if (a[3] < 1 || a[3] > a[2]) return engine_fail(INGOT_E_INVALID, "op %d: top-k k=%lld out of range", index, (long long)a[3]);
     return INGOT_OK;
-  case INGOT_OP_RMSNORM: case INGOT_OP_ROPE: case INGOT_OP_KV_STORE: case INGOT_OP_ATTENTION:
+  case INGOT_OP_ATTENTION:
+    if (a[6] < 1 || a[6] > INGOT_MAX_HEAD_DIM || a[5] < 1 || a[4] % a[5] != 0)
+      return engine_fail(INGOT_E_INVALID, "op %d: attention with head dim %lld, %lld heads, %lld KV heads is not supported", index,
+                         (long long)a[6], (long long)a[4], (long long)a[5]);
+    return INGOT_OK;
+  case INGOT_OP_RMSNORM: case INGOT_OP_ROPE: case INGOT_OP_KV_STORE:
   case INGOT_OP_SWIGLU: case INGOT_OP_ADD: case INGOT_OP_GATHER: case INGOT_OP_ARGMAX:
     return INGOT_OK;
   default:

@@ -59,6 +59,9 @@ enum ingot_rows {
 
 #define INGOT_OP_ARGS 15
 
+/* Largest head dimension INGOT_OP_ATTENTION accepts. */
+#define INGOT_MAX_HEAD_DIM 256
+
 /* One op: 16 x 64-bit words. Pointers are stored as integers; floats as doubles via ingot_op_f64. The
  * meaning of a[] per opcode is documented in program.c next to the op's executor. */
 struct ingot_op {

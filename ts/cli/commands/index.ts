@@ -1,5 +1,6 @@
 /** Registers every CLI command; one file per command. */
 import type { Command } from "commander";
+import { registerGenerate } from "./generate.ts";
 import { registerInspect } from "./inspect.ts";
 import { registerPrompt } from "./prompt.ts";
 import { registerTokenize } from "./tokenize.ts";
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerInspect(program);
   registerTokenize(program);
   registerPrompt(program);
+  registerGenerate(program);
 }
