@@ -52,7 +52,7 @@ export class NativeBuffer {
   private freed = false;
 
   constructor(readonly size: number) {
-    const p = cpuLibrary().ingot_cpu_alloc(size);
+    const p = cpuLibrary().ingot_cpu_alloc(size) as Pointer | null;
     if (!p) throw new IngotError("NATIVE_ERROR", `could not allocate ${size} bytes of native memory`);
     this.ptr = p;
     this.bytes = new Uint8Array(toArrayBuffer(p, 0, size));
