@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { registerGenerate } from "./generate.ts";
 import { registerInspect } from "./inspect.ts";
+import { registerPerplexity } from "./perplexity.ts";
 import { registerPrompt } from "./prompt.ts";
 import { registerTokenize } from "./tokenize.ts";
 
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerTokenize(program);
   registerPrompt(program);
   registerGenerate(program);
+  registerPerplexity(program);
 }
