@@ -1,4 +1,5 @@
 import { setDefaultTimeout } from "bun:test";
 
-// Model-running tests take seconds on a 2-core machine; bunfig's [test] timeout is ignored by bun.
+// A generous default for the first test file; bun resets the default per file when several run, so
+// tests that run a model also pass an explicit timeout (tests/timeouts.ts).
 setDefaultTimeout(120_000);

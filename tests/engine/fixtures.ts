@@ -1,4 +1,5 @@
 /** Paths and loaders for the outside reference data the engine is checked against. */
+export { MODEL_TEST_TIMEOUT_MS } from "../timeouts.ts";
 import { join } from "node:path";
 
 const fixtures = join(import.meta.dir, "..", "fixtures");

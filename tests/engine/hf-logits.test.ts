@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Model } from "../../ts/model/model.ts";
-import { argmax, hfLogits, maxAbsDiff, modelPath } from "./fixtures.ts";
+import { MODEL_TEST_TIMEOUT_MS, argmax, hfLogits, maxAbsDiff, modelPath } from "./fixtures.ts";
 
 const MODELS = ["kjv-target-f16", "kjv-draft-f16", "qwen2-tiny-f16", "llama3-tiny-f16"];
 
@@ -35,7 +35,7 @@ for (const name of MODELS) {
           expect(agree).toBe(n);
           expect(lastDiff).toBeLessThan(1e-2);
         }
-      });
+      }, MODEL_TEST_TIMEOUT_MS);
     }
   });
 }

@@ -10,7 +10,7 @@ import { generate } from "../../ts/generate/generate.ts";
 import { perplexity } from "../../ts/generate/perplexity.ts";
 import { Sequence } from "../../ts/generate/sequence.ts";
 import { Model } from "../../ts/model/model.ts";
-import { argmax, evalText, llamacppGreedy, llamacppPerplexity, llamacppRevelation512, modelPath } from "./fixtures.ts";
+import { MODEL_TEST_TIMEOUT_MS, argmax, evalText, llamacppGreedy, llamacppPerplexity, llamacppRevelation512, modelPath } from "./fixtures.ts";
 
 const models = new Map<string, Model>();
 function load(file: string): Model {
@@ -42,7 +42,7 @@ describe("greedy continuations equal llama.cpp's", async () => {
         // The reference's trailing whitespace is trimmed.
         expect((ref.prompt + model.tokenizer.decode(tokens)).trimEnd()).toBe(ref.output);
       }
-    });
+    }, MODEL_TEST_TIMEOUT_MS);
   }
 });
 
@@ -58,7 +58,7 @@ describe("argmax agreement with llama.cpp on the first 512 tokens of Revelation"
       let agree = 0;
       for (let i = 0; i < n; i++) if (argmax(logits.subarray(i * V, (i + 1) * V)) === r.argmax_per_pos[i]) agree++;
       expect(agree / n).toBeGreaterThanOrEqual(0.98);
-    });
+    }, MODEL_TEST_TIMEOUT_MS);
   }
 });
 
@@ -69,6 +69,6 @@ describe("perplexity within 0.5% of llama-perplexity (c=256)", async () => {
       const result = perplexity(load(file), text, { chunkSize: 256 });
       expect(result.tokensScored).toBe(61 * 127);
       expect(Math.abs(result.ppl - ppl) / ppl).toBeLessThan(0.005);
-    });
+    }, MODEL_TEST_TIMEOUT_MS);
   }
 });
