@@ -2,6 +2,9 @@ import { expect, test } from "bun:test";
 import { IngotError } from "../../ts/errors.ts";
 import { GgufFile } from "../../ts/gguf/index.ts";
 import { DRAFT } from "./helpers.ts";
+import { useModelTestTimeout } from "../timeouts.ts";
+
+useModelTestTimeout();
 
 /** mulberry32: small deterministic PRNG so failures reproduce from (seed, iteration). */
 function prng(seed: number): () => number {

@@ -13,6 +13,9 @@ import type { TensorFixture } from "./make-fixtures.ts";
 import {
   GgmlType, Impl, correlation, dequantize, ensureBuilt, gaussian, kernels, quantize, quantizeActs, relRmse, vecDot,
 } from "./helpers.ts";
+import { useModelTestTimeout } from "../timeouts.ts";
+
+useModelTestTimeout();
 
 const dir = join(import.meta.dir, "..", "fixtures", "tensors");
 const index: TensorFixture[] = JSON.parse(readFileSync(join(dir, "index.json"), "utf8"));

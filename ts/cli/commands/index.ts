@@ -4,6 +4,7 @@ import { registerGenerate } from "./generate.ts";
 import { registerInspect } from "./inspect.ts";
 import { registerPerplexity } from "./perplexity.ts";
 import { registerPrompt } from "./prompt.ts";
+import { registerQuantize } from "./quantize.ts";
 import { registerTokenize } from "./tokenize.ts";
 
 export function registerCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerPrompt(program);
   registerGenerate(program);
   registerPerplexity(program);
+  registerQuantize(program);
 }
