@@ -19,13 +19,27 @@ const VOCAB = 128256;
 const THREADS = Number(process.argv[2] ?? navigator.hardwareConcurrency);
 const ROWS = 16, CALLS = 400;
 
-/** Logits shaped like a model's: a long Gaussian-ish tail and a handful of strong candidates. */
-function logitRows(): Float32Array[] {
-  const rng = new Rng(11);
+/**
+ * Two kinds of 128k-logit rows: "peaked" like a language model's next-token distribution (Zipf:
+ * logit = −1.5 · ln rank, ranks shuffled, small noise) and "flat", a wide Gaussian bulk with a few
+ * strong candidates — the worst case for top-p without top-k, whose nucleus then spans tens of
+ * thousands of tokens.
+ */
+function logitRows(kind: "peaked" | "flat"): Float32Array[] {
+  const rng = new Rng(kind === "flat" ? 11 : 12);
   return Array.from({ length: ROWS }, () => {
     const l = new Float32Array(VOCAB);
-    for (let i = 0; i < VOCAB; i++) l[i] = 3 * (rng.next() + rng.next() + rng.next() - 1.5);
-    for (let i = 0; i < 20; i++) l[Math.floor(rng.next() * VOCAB)] = 8 + 6 * rng.next();
+    if (kind === "flat") {
+      for (let i = 0; i < VOCAB; i++) l[i] = 3 * (rng.next() + rng.next() + rng.next() - 1.5);
+      for (let i = 0; i < 20; i++) l[Math.floor(rng.next() * VOCAB)] = 8 + 6 * rng.next();
+    } else {
+      const rank = Int32Array.from({ length: VOCAB }, (_, i) => i + 1);
+      for (let i = VOCAB - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [rank[i], rank[j]] = [rank[j]!, rank[i]!];
+      }
+      for (let i = 0; i < VOCAB; i++) l[i] = -1.5 * Math.log(rank[i]!) + 0.1 * rng.next();
+    }
     return l;
   });
 }
@@ -70,37 +84,39 @@ const lastLogits = seq.step(1000);
 const agree = deviceCheck.sample(lastLogits, [], rowCandidates(ctx, 0)) === deviceCheck.sample(lastLogits);
 ctx.dispose();
 
-const rows = logitRows();
 const history = Array.from({ length: 64 }, (_, i) => (i * 7919) % VOCAB);
-const results = CHAINS.map(({ name, opts }) => {
-  const full = new Sampler(VOCAB, { ...opts, seed: 1 });
-  const fullMs = timePerCall((i) => full.sample(rows[i % ROWS]!, history));
-  const withCandidates = new Sampler(VOCAB, { ...opts, seed: 1 });
-  const k = withCandidates.preferredTopK;
-  let topkMs: number | null = null, chainMs: number | null = null;
-  if (k > 0) {
-    const values = new Float32Array(k), ids = new Int32Array(k);
-    topkMs = timePerCall((i) => kernels.topk(rows[i % ROWS]!, k, values, ids));
-    const tops = rows.map((r) => {
-      const v = new Float32Array(k), d = new Int32Array(k);
-      kernels.topk(r, k, v, d);
-      return { values: v, ids: d };
-    });
-    chainMs = timePerCall((i) => withCandidates.sample(rows[i % ROWS]!, history, tops[i % ROWS]!));
-  }
-  const bestMs = topkMs !== null && chainMs !== null ? Math.min(fullMs, topkMs + chainMs) : fullMs;
-  return {
-    chain: name, device_k: k || null, full_scan_ms: fullMs, device_topk_ms: topkMs, chain_on_candidates_ms: chainMs,
-    best_ms: bestMs, percent_of_decode_step: (100 * bestMs) / decodeStepMs,
-    candidate_fallbacks: withCandidates.candidateStats.fellBack,
-  };
+const results = (["peaked", "flat"] as const).flatMap((kind) => {
+  const rows = logitRows(kind);
+  return CHAINS.map(({ name, opts }) => {
+    const full = new Sampler(VOCAB, { ...opts, seed: 1 });
+    const fullMs = timePerCall((i) => full.sample(rows[i % ROWS]!, history));
+    const withCandidates = new Sampler(VOCAB, { ...opts, seed: 1 });
+    const k = withCandidates.preferredTopK;
+    let topkMs: number | null = null, chainMs: number | null = null;
+    if (k > 0) {
+      const values = new Float32Array(k), ids = new Int32Array(k);
+      topkMs = timePerCall((i) => kernels.topk(rows[i % ROWS]!, k, values, ids));
+      const tops = rows.map((r) => {
+        const v = new Float32Array(k), d = new Int32Array(k);
+        kernels.topk(r, k, v, d);
+        return { values: v, ids: d };
+      });
+      chainMs = timePerCall((i) => withCandidates.sample(rows[i % ROWS]!, history, tops[i % ROWS]!));
+    }
+    const bestMs = topkMs !== null && chainMs !== null ? Math.min(fullMs, topkMs + chainMs) : fullMs;
+    return {
+      logits: kind, chain: name, device_k: k || null, full_scan_ms: fullMs, device_topk_ms: topkMs, chain_on_candidates_ms: chainMs,
+      best_ms: bestMs, percent_of_decode_step: (100 * bestMs) / decodeStepMs,
+      candidate_fallbacks: withCandidates.candidateStats.fellBack,
+    };
+  });
 });
 
 console.log(`1B-shape decode step (${modelPath.split("/").pop()}, ${THREADS} threads, top-k op on): ${decodeStepMs.toFixed(2)} ms; device top-k argmax = full-scan argmax: ${agree}`);
-console.log(["chain", "K", "full scan ms", "device top-k ms", "chain on K ms", "best ms", "% of step"].join("\t"));
+console.log(["logits", "chain", "K", "full scan ms", "device top-k ms", "chain on K ms", "best ms", "% of step"].join("\t"));
 for (const r of results) {
   const f = (x: number | null) => (x === null ? "-" : x.toFixed(3));
-  console.log([r.chain, r.device_k ?? "-", f(r.full_scan_ms), f(r.device_topk_ms), f(r.chain_on_candidates_ms), f(r.best_ms), r.percent_of_decode_step.toFixed(2)].join("\t"));
+  console.log([r.logits, r.chain, r.device_k ?? "-", f(r.full_scan_ms), f(r.device_topk_ms), f(r.chain_on_candidates_ms), f(r.best_ms), r.percent_of_decode_step.toFixed(2)].join("\t"));
 }
 mkdirSync(join(import.meta.dir, "results"), { recursive: true });
 writeFileSync(join(import.meta.dir, "results", "sampling.json"), `${JSON.stringify({

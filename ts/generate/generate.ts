@@ -4,6 +4,7 @@
  * Yields decoded text as it becomes valid UTF-8.
  */
 import { IngotError } from "../errors.ts";
+import { rowCandidates } from "../sampling/candidates.ts";
 import { Sampler, type SamplingOptions } from "../sampling/sampler.ts";
 import type { Tokenizer } from "../tokenizer/index.ts";
 import type { Sequence } from "./sequence.ts";
@@ -82,7 +83,7 @@ export function* generate(
       finishReason = "abort";
       break;
     }
-    const token = sampler.sample(logits, history);
+    const token = sampler.sample(logits, history, rowCandidates(seq.context, 0));
     if (!opts.ignoreEos && tokenizer.isEog(token)) {
       finishReason = "stop";
       break;
