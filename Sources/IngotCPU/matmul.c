@@ -2,18 +2,22 @@
  * matmul.c — row-range matrix products over quantised weights: Y[t][r] = dot(W[r], x[t]).
  *
  * One token: a straight mat-vec, streaming each weight row once. Several tokens: the activations
- * are cut into blocks that fit in L2 and the rows into small tiles that fit in L1, so a weight row
- * fetched from memory is reused by every token of the block while it is hot.
+ * are cut into blocks that fit in L2; where the type has a tile kernel each weight row is unpacked
+ * once per group of INGOT_TILE_TOKENS tokens, otherwise rows go in small L1 tiles through vec_dot.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ingot_fp16.h"
 #include "ingot_kernels.h"
+#include "ingot_quant_blocks.h"
 
 /* activations of one token block should stay in L2 (1 MiB per core here; keep a margin) */
 #define ACT_BLOCK_BYTES (256 * 1024)
 /* weight rows per tile: reused from L1 across the tokens of a block */
 #define ROW_TILE 4
+/* f32 activation block scales kept on the stack for the Q8_0 tile kernels (32 KiB) */
+#define SCALE_CAP 8192
 
 static int check_args(const ingot_type_traits *t, const void *W, size_t w_row_bytes, int k, const void *xq,
                       size_t xq_row_bytes, int n_tokens, const float *Y, int ldy, int row_begin, int row_end) {
@@ -29,6 +33,44 @@ static int check_args(const ingot_type_traits *t, const void *W, size_t w_row_by
     return INGOT_K_OK;
 }
 
+/* The f32 scale of every Q8_0 activation block of tokens [0, nt), rows of ldxs floats: xs[t*ldxs + i],
+ * zero-padded to a multiple of 8 blocks (the tile kernels read scales 8 at a time). */
+static void q8_0_scales(const uint8_t *x, size_t ldx, int nt, int nb, float *xs, int ldxs) {
+    for (int t = 0; t < nt; ++t) {
+        const ingot_block_q8_0 *b = (const ingot_block_q8_0 *)(x + (size_t)t * ldx);
+        float *row = xs + (size_t)t * (size_t)ldxs;
+        for (int i = 0; i < nb; ++i) row[i] = ingot_fp16_to_fp32(b[i].d);
+        for (int i = nb; i < ldxs; ++i) row[i] = 0.0f;
+    }
+}
+
+/* Tile kernels: each weight row is unpacked once per group of INGOT_TILE_TOKENS tokens of a block.
+ * Returns 0 when the shape does not fit the scale scratch (the caller falls back to vec_dot). */
+static int matmul_tiled(const ingot_type_traits *t, const uint8_t *w, size_t w_row_bytes, int k, const uint8_t *x,
+                        size_t xq_row_bytes, int n_tokens, float *Y, int ldy, int row_begin, int row_end) {
+    float xs[SCALE_CAP];
+    const int q8 = t->vec_dot_type == INGOT_TYPE_Q8_0;
+    const int nb = k / INGOT_QK8_0, ldxs = (nb + 7) / 8 * 8;
+    int tb = (int)(ACT_BLOCK_BYTES / (xq_row_bytes ? xq_row_bytes : 1));
+    if (q8 && tb > SCALE_CAP / ldxs) tb = SCALE_CAP / ldxs;
+    if (tb > INGOT_TILE_TOKENS) tb -= tb % INGOT_TILE_TOKENS;
+    if (tb < 1) return 0;
+    for (int t0 = 0; t0 < n_tokens; t0 += tb) {
+        const int t1 = t0 + tb < n_tokens ? t0 + tb : n_tokens;
+        const uint8_t *xb = x + (size_t)t0 * xq_row_bytes;
+        if (q8) q8_0_scales(xb, xq_row_bytes, t1 - t0, nb, xs, ldxs);
+        for (int r = row_begin; r < row_end; ++r) {
+            const uint8_t *wr = w + (size_t)r * w_row_bytes;
+            for (int tt = t0; tt < t1; tt += INGOT_TILE_TOKENS) {
+                const int nt = t1 - tt < INGOT_TILE_TOKENS ? t1 - tt : INGOT_TILE_TOKENS;
+                t->dot_tile(k, nt, Y + (size_t)tt * (size_t)ldy + r, (size_t)ldy, wr, x + (size_t)tt * xq_row_bytes,
+                            xq_row_bytes, xs + (size_t)(tt - t0) * ldxs, (size_t)ldxs);
+            }
+        }
+    }
+    return 1;
+}
+
 int ingot_matmul_rows_impl(int type, int impl, const void *W, size_t w_row_bytes, int k, const void *xq,
                            size_t xq_row_bytes, int n_tokens, float *Y, int ldy, int row_begin, int row_end) {
     const ingot_type_traits *t = ingot_get_type_traits(type);
@@ -38,6 +80,19 @@ int ingot_matmul_rows_impl(int type, int impl, const void *W, size_t w_row_bytes
     const uint8_t *w = W;
     const uint8_t *x = xq;
 
+    if (impl && t->dot_tile && n_tokens > 1 &&
+        matmul_tiled(t, w, w_row_bytes, k, x, xq_row_bytes, n_tokens, Y, ldy, row_begin, row_end))
+        return INGOT_K_OK;
+
+    if (n_tokens == 1 && impl && t->dot_rows && k / INGOT_QK8_0 <= SCALE_CAP - 8) {
+        float xs[SCALE_CAP];
+        q8_0_scales(x, xq_row_bytes, 1, k / INGOT_QK8_0, xs, (k / INGOT_QK8_0 + 7) / 8 * 8);
+        for (int r = row_begin; r < row_end; r += INGOT_TILE_TOKENS) {
+            const int nr = row_end - r < INGOT_TILE_TOKENS ? row_end - r : INGOT_TILE_TOKENS;
+            t->dot_rows(k, nr, Y + r, w + (size_t)r * w_row_bytes, w_row_bytes, x, xs);
+        }
+        return INGOT_K_OK;
+    }
     if (n_tokens == 1) {
         for (int r = row_begin; r < row_end; ++r) dot(k, &Y[r], w + (size_t)r * w_row_bytes, x);
         return INGOT_K_OK;

@@ -3,7 +3,8 @@
  *
  * A program is the op list TypeScript lowered from the model graph. Running it hands one job to the
  * pool: every worker walks the whole list, takes its share of each op, and meets the others at a
- * barrier before the next op (as ggml's graph compute does). Nothing is allocated per run.
+ * barrier before the next op (as ggml's graph compute does) unless the lowering marked the op
+ * INGOT_OP_NO_BARRIER_AFTER. Nothing is allocated per run.
  *
  * Argument words (struct ingot_op.a[]) per opcode are documented at each exec_* function; `rows`
  * selects the dynamic count from the step header (enum ingot_rows).
@@ -130,7 +131,7 @@ static void exec_topk(const struct ingot_cpu_program *p, const int64_t *a, int i
 
 static void exec_op(const struct ingot_cpu_program *p, const struct ingot_op *op, int ith, int nth) {
   const int64_t *a = op->a;
-  switch (op->opcode) {
+  switch (op->opcode & INGOT_OP_CODE_MASK) {
   case INGOT_OP_GET_ROWS: exec_get_rows(p, a, ith, nth); break;
   case INGOT_OP_RMSNORM: exec_rmsnorm(p, a, ith, nth); break;
   case INGOT_OP_QUANTIZE: exec_quantize(p, a, ith, nth); break;
@@ -151,7 +152,7 @@ static void run_job(void *ctx, int ith, int nth) {
   struct ingot_pool *pool = engine_pool(p->engine);
   for (int i = 0; i < p->n_ops; i++) {
     exec_op(p, &p->ops[i], ith, nth);
-    pool_barrier(pool);
+    if (!(p->ops[i].opcode & INGOT_OP_NO_BARRIER_AFTER)) pool_barrier(pool);
   }
 }
 
@@ -163,7 +164,9 @@ static int weight_type_ok(int64_t type) {
 /* Rejects what would make a run misbehave; pointers are the caller's responsibility. */
 static int validate(const struct ingot_op *op, int index) {
   const int64_t *a = op->a;
-  switch (op->opcode) {
+  if (op->opcode & ~(int64_t)(INGOT_OP_CODE_MASK | INGOT_OP_NO_BARRIER_AFTER))
+    return engine_fail(INGOT_E_UNSUPPORTED, "op %d: unknown flags in opcode word %lld", index, (long long)op->opcode);
+  switch (op->opcode & INGOT_OP_CODE_MASK) {
   case INGOT_OP_GET_ROWS:
   case INGOT_OP_QUANTIZE:
   case INGOT_OP_MATMUL:

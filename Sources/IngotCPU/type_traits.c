@@ -59,24 +59,36 @@
 #define DOT_Q8_K ingot_dot_q8_K_scalar
 #endif
 
+#if defined(INGOT_HAVE_AVX2)
+#define TILE(t) ingot_tile_##t##_avx2
+#define ROWS(t) ingot_rows_##t##_avx2
+#else
+#define TILE(t) NULL
+#define ROWS(t) NULL
+#endif
+
 #define ENTRY(id, nm, bs, ts, vdt, t, from, ref, dot)                                          \
-    [id] = { nm, bs, ts, vdt, ingot_dequant_##t, from, ref, dot, ingot_dot_##t##_scalar }
+    [id] = { nm, bs, ts, vdt, ingot_dequant_##t, from, ref, dot, ingot_dot_##t##_scalar, NULL, NULL }
+#define ENTRY_TILED(id, nm, bs, ts, vdt, t, from, ref, dot)                                    \
+    [id] = { nm, bs, ts, vdt, ingot_dequant_##t, from, ref, dot, ingot_dot_##t##_scalar, TILE(t), NULL }
+#define ENTRY_TILED_ROWS(id, nm, bs, ts, vdt, t, from, ref, dot)                               \
+    [id] = { nm, bs, ts, vdt, ingot_dequant_##t, from, ref, dot, ingot_dot_##t##_scalar, TILE(t), ROWS(t) }
 
 static const ingot_type_traits k_traits[INGOT_TYPE_COUNT] = {
     ENTRY(INGOT_TYPE_F32, "f32", 1, 4, INGOT_TYPE_F32, f32, ingot_quant_f32_ref, ingot_quant_f32_ref, DOT_F32),
-    ENTRY(INGOT_TYPE_F16, "f16", 1, 2, INGOT_TYPE_F16, f16, ingot_quant_f16, ingot_quant_f16_ref, DOT_F16),
+    ENTRY_TILED(INGOT_TYPE_F16, "f16", 1, 2, INGOT_TYPE_F16, f16, ingot_quant_f16, ingot_quant_f16_ref, DOT_F16),
     ENTRY(INGOT_TYPE_BF16, "bf16", 1, 2, INGOT_TYPE_BF16, bf16, ingot_quant_bf16, ingot_quant_bf16_ref, DOT_BF16),
-    ENTRY(INGOT_TYPE_Q4_0, "q4_0", 32, 18, INGOT_TYPE_Q8_0, q4_0, ingot_quant_q4_0_ref, ingot_quant_q4_0_ref, DOT_Q4_0),
+    ENTRY_TILED_ROWS(INGOT_TYPE_Q4_0, "q4_0", 32, 18, INGOT_TYPE_Q8_0, q4_0, ingot_quant_q4_0_ref, ingot_quant_q4_0_ref, DOT_Q4_0),
     ENTRY(INGOT_TYPE_Q4_1, "q4_1", 32, 20, INGOT_TYPE_Q8_1, q4_1, ingot_quant_q4_1_ref, ingot_quant_q4_1_ref, DOT_Q4_1),
-    ENTRY(INGOT_TYPE_Q5_0, "q5_0", 32, 22, INGOT_TYPE_Q8_0, q5_0, ingot_quant_q5_0_ref, ingot_quant_q5_0_ref, DOT_Q5_0),
+    ENTRY_TILED_ROWS(INGOT_TYPE_Q5_0, "q5_0", 32, 22, INGOT_TYPE_Q8_0, q5_0, ingot_quant_q5_0_ref, ingot_quant_q5_0_ref, DOT_Q5_0),
     ENTRY(INGOT_TYPE_Q5_1, "q5_1", 32, 24, INGOT_TYPE_Q8_1, q5_1, ingot_quant_q5_1_ref, ingot_quant_q5_1_ref, DOT_Q5_1),
-    ENTRY(INGOT_TYPE_Q8_0, "q8_0", 32, 34, INGOT_TYPE_Q8_0, q8_0, ingot_quant_q8_0, ingot_quant_q8_0_ref, DOT_Q8_0),
+    ENTRY_TILED_ROWS(INGOT_TYPE_Q8_0, "q8_0", 32, 34, INGOT_TYPE_Q8_0, q8_0, ingot_quant_q8_0, ingot_quant_q8_0_ref, DOT_Q8_0),
     ENTRY(INGOT_TYPE_Q8_1, "q8_1", 32, 36, INGOT_TYPE_Q8_1, q8_1, ingot_quant_q8_1, NULL, DOT_Q8_1),
     ENTRY(INGOT_TYPE_Q2_K, "q2_K", 256, 84, INGOT_TYPE_Q8_K, q2_K, ingot_quant_q2_K_ref, ingot_quant_q2_K_ref, DOT_Q2_K),
     ENTRY(INGOT_TYPE_Q3_K, "q3_K", 256, 110, INGOT_TYPE_Q8_K, q3_K, ingot_quant_q3_K_ref, ingot_quant_q3_K_ref, DOT_Q3_K),
-    ENTRY(INGOT_TYPE_Q4_K, "q4_K", 256, 144, INGOT_TYPE_Q8_K, q4_K, ingot_quant_q4_K_ref, ingot_quant_q4_K_ref, DOT_Q4_K),
+    ENTRY_TILED(INGOT_TYPE_Q4_K, "q4_K", 256, 144, INGOT_TYPE_Q8_K, q4_K, ingot_quant_q4_K_ref, ingot_quant_q4_K_ref, DOT_Q4_K),
     ENTRY(INGOT_TYPE_Q5_K, "q5_K", 256, 176, INGOT_TYPE_Q8_K, q5_K, ingot_quant_q5_K_ref, ingot_quant_q5_K_ref, DOT_Q5_K),
-    ENTRY(INGOT_TYPE_Q6_K, "q6_K", 256, 210, INGOT_TYPE_Q8_K, q6_K, ingot_quant_q6_K_ref, ingot_quant_q6_K_ref, DOT_Q6_K),
+    ENTRY_TILED(INGOT_TYPE_Q6_K, "q6_K", 256, 210, INGOT_TYPE_Q8_K, q6_K, ingot_quant_q6_K_ref, ingot_quant_q6_K_ref, DOT_Q6_K),
     ENTRY(INGOT_TYPE_Q8_K, "q8_K", 256, 292, INGOT_TYPE_Q8_K, q8_K, ingot_quant_q8_K, NULL, DOT_Q8_K),
 };
 

@@ -26,16 +26,29 @@ static inline int ingot_hsum_i32x8(__m256i v) {
     return ingot_hsum_i32x4(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
 }
 
+/* acc + 8 int32 sums of 4 products of unsigned bytes u with signed bytes y. Exact (so VNNI and the
+ * maddubs path agree) as long as no pair of products exceeds the int16 range, which holds for every
+ * caller: weights and activations never reach -128 together. */
+static inline __m256i ingot_dpbusd(__m256i acc, __m256i u, __m256i y) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpbusd_epi32(acc, u, y);
+#elif defined(__AVXVNNI__)
+    return _mm256_dpbusd_avx_epi32(acc, u, y);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, y), _mm256_set1_epi16(1)));
+#endif
+}
+
 /* 8 int32 sums of 4 products each of signed bytes x*y */
 static inline __m256i ingot_dot_i8x32(__m256i x, __m256i y) {
     const __m256i ax = _mm256_sign_epi8(x, x); /* |x| as unsigned */
     const __m256i sy = _mm256_sign_epi8(y, x); /* y with x's sign */
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1));
+    return ingot_dpbusd(_mm256_setzero_si256(), ax, sy);
 }
 
 /* 8 int32 sums of 4 products of unsigned bytes u (< 128) with signed bytes y */
 static inline __m256i ingot_dot_u8i8x32(__m256i u, __m256i y) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, y), _mm256_set1_epi16(1));
+    return ingot_dpbusd(_mm256_setzero_si256(), u, y);
 }
 
 /* 32 nibbles of 16 bytes in value order: low nibbles (values 0..15) then high nibbles (16..31) */

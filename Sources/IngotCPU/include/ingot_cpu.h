@@ -51,6 +51,12 @@ enum ingot_opcode {
   INGOT_OP_TOPK = 12,      /* top-k values and ids of each row, descending */
 };
 
+/* Flags or-ed into the opcode word. NO_BARRIER_AFTER: workers go on to the next op without waiting for
+ * each other, because the next op touches nothing this one does, or both touch only the rows of the
+ * tokens a worker owns under the same split (the caller's promise; see ts/engine/cpu/barriers.ts). */
+#define INGOT_OP_CODE_MASK 0xFFFF
+#define INGOT_OP_NO_BARRIER_AFTER (1 << 16)
+
 /* Which count an op iterates over. */
 enum ingot_rows {
   INGOT_ROWS_TOKENS = 0,  /* header[INGOT_STEP_N_TOKENS] */

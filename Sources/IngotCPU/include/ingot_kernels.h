@@ -50,6 +50,16 @@ enum ingot_type {
 typedef void (*ingot_vec_dot_fn)(int n, float *s, const void *w_row, const void *x_row);
 typedef void (*ingot_to_float_fn)(const void *src, float *dst, int64_t n);
 typedef void (*ingot_from_float_fn)(const float *src, void *dst, int64_t n);
+/* Tokens one tile call handles at most. */
+#define INGOT_TILE_TOKENS 4
+/* s[t*lds] = dot(w_row, x row t) for t < nt (1..INGOT_TILE_TOKENS), x rows ldx bytes apart; bit-identical
+ * to vec_dot per token. xs: for Q8_0 activations, each block's scale as f32 (xs[t*ldxs + block]),
+ * else unused. */
+typedef void (*ingot_dot_tile_fn)(int n, int nt, float *s, size_t lds, const void *w_row, const void *x,
+                                  size_t ldx, const float *xs, size_t ldxs);
+/* s[r] = dot(weight row r, x) for r < nr (1..INGOT_TILE_TOKENS), rows ldw bytes apart; bit-identical to
+ * vec_dot. xs: x's Q8_0 block scales as f32. */
+typedef void (*ingot_dot_rows_fn)(int n, int nr, float *s, const void *w, size_t ldw, const void *x, const float *xs);
 
 typedef struct ingot_type_traits {
     const char *name;                  /* "q4_K" ... as ggml names them */
@@ -63,6 +73,8 @@ typedef struct ingot_type_traits {
                                           NULL for types that are activation-only (Q8_1, Q8_K) */
     ingot_vec_dot_fn vec_dot;          /* best SIMD kernel compiled in (or the scalar one) */
     ingot_vec_dot_fn vec_dot_scalar;   /* portable reference (== vec_dot when no SIMD kernel) */
+    ingot_dot_tile_fn dot_tile;        /* multi-token SIMD kernel; NULL where there is none */
+    ingot_dot_rows_fn dot_rows;        /* multi-row single-token SIMD kernel; NULL where there is none */
 } ingot_type_traits;
 
 /* NULL for an unknown/unsupported type id */

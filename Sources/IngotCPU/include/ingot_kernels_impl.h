@@ -9,6 +9,7 @@
 #define INGOT_KERNELS_IMPL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -76,6 +77,20 @@ void ingot_quant_q8_0_avx2(const float *src, void *dst, int64_t n);
 void ingot_quant_q8_1_avx2(const float *src, void *dst, int64_t n);
 void ingot_quant_q8_K_avx2(const float *src, void *dst, int64_t n);
 void ingot_quant_f16_avx2(const float *src, void *dst, int64_t n);
+#define INGOT_DECL_TILE(t) \
+    void ingot_tile_##t##_avx2(int n, int nt, float *s, size_t lds, const void *w, const void *x, size_t ldx, \
+                               const float *xs, size_t ldxs);
+#define INGOT_DECL_ROWS(t) \
+    void ingot_rows_##t##_avx2(int n, int nr, float *s, const void *w, size_t ldw, const void *x, const float *xs);
+INGOT_DECL_ROWS(q4_0)
+INGOT_DECL_ROWS(q5_0)
+INGOT_DECL_ROWS(q8_0)
+INGOT_DECL_TILE(f16)
+INGOT_DECL_TILE(q4_0)
+INGOT_DECL_TILE(q5_0)
+INGOT_DECL_TILE(q8_0)
+INGOT_DECL_TILE(q4_K)
+INGOT_DECL_TILE(q6_K)
 #endif
 
 #if defined(__ARM_NEON) && defined(__aarch64__)

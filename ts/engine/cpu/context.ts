@@ -10,9 +10,9 @@ import { GgmlType } from "../../gguf/index.ts";
 import type { ModelConfig } from "../../model/config.ts";
 import { buildForwardGraph, OUTPUT_SLOTS, slotWidths, type Slot } from "../../model/graph.ts";
 import type { Model } from "../../model/model.ts";
-import type { Batch, ContextOptions, InferenceContext } from "../types.ts";
+import type { Batch, ContextOptions, InferenceContext, TopKRows } from "../types.ts";
 import { cpuEngine } from "./engine.ts";
-import { lowerToCpu, OP_WORDS, type CpuMemory } from "./lower.ts";
+import { lowerToCpu, lowerTopK, OP_WORDS, type CpuMemory } from "./lower.ts";
 import { check, cpuLibrary, NativeBuffer } from "./native.ts";
 
 const STEP_HEADER = 4; // int32 words before the arrays (ingot_cpu.h INGOT_STEP_HEADER)
@@ -34,6 +34,8 @@ export class CpuContext implements InferenceContext {
   private readonly seqIds: Int32Array;
   private readonly outputRows: Int32Array;
   private readonly logits: Float32Array;
+  private readonly top: TopKRows | null = null;
+  private outputCount = 0;
   private program: Pointer | null;
 
   constructor(private readonly model: Model, opts: ContextOptions = {}) {
@@ -45,6 +47,10 @@ export class CpuContext implements InferenceContext {
     this.outputCapacity = Math.min(opts.outputCapacity ?? this.batchCapacity, this.batchCapacity);
     for (const [name, v] of Object.entries({ contextLength: this.contextLength, sequences: this.sequences, batchCapacity: this.batchCapacity, outputCapacity: this.outputCapacity })) {
       if (!Number.isInteger(v) || v < 1) throw new IngotError("BAD_ARGUMENT", `${name} must be a positive integer, got ${v}`);
+    }
+    const topK = opts.topK;
+    if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1 && topK <= Math.min(256, c.vocabSize))) {
+      throw new IngotError("BAD_ARGUMENT", `topK must be an integer in 1..${Math.min(256, c.vocabSize)}, got ${topK}`);
     }
     const lib = cpuLibrary();
     const engine = cpuEngine(model.threads);
@@ -96,7 +102,17 @@ export class CpuContext implements InferenceContext {
       attentionScratch: scratch.address(),
       step: { tokens: stepAddr(0), positions: stepAddr(1), seqIds: stepAddr(2), outputRows: stepAddr(3) },
     };
-    const records = lowerToCpu(graph, c, memory);
+    let records = lowerToCpu(graph, c, memory);
+    if (topK !== undefined) {
+      const values = this.own(new NativeBuffer(4 * topK * this.outputCapacity));
+      const ids = this.own(new NativeBuffer(4 * topK * this.outputCapacity));
+      this.top = { k: topK, values: values.f32(), ids: ids.i32() };
+      const extra = lowerTopK(memory, c.vocabSize, topK, values.address(), ids.address());
+      const all = new BigInt64Array(records.length + extra.length);
+      all.set(records);
+      all.set(extra, records.length);
+      records = all;
+    }
     const out = new BigUint64Array(1);
     check(lib.ingot_cpu_program_create(engine, records, records.length / OP_WORDS, this.step.ptr, out), "building the CPU program");
     this.program = Number(out[0]) as Pointer;
@@ -145,7 +161,15 @@ export class CpuContext implements InferenceContext {
     this.header[0] = n;
     this.header[1] = outs;
     check(cpuLibrary().ingot_cpu_program_run(this.program), "forward pass");
+    this.outputCount = outs;
     return this.logits.subarray(0, outs * vocab);
+  }
+
+  topK(): TopKRows | null {
+    const t = this.top;
+    if (!t) return null;
+    const n = this.outputCount * t.k;
+    return { k: t.k, values: t.values.subarray(0, n), ids: t.ids.subarray(0, n) };
   }
 
   dispose(): void {
