@@ -20,10 +20,15 @@ export type IngotErrorCode =
   | "BAD_INPUT"
   | "MODEL_UNSUPPORTED"
   | "MODEL_BAD_METADATA"
+  | "MODEL_MISMATCH"
   | "CONTEXT_OVERFLOW"
   | "NATIVE_ERROR"
   | "NATIVE_MISSING"
-  | "ABORTED";
+  | "ABORTED"
+  | "QUEUE_FULL"
+  | "DISPOSED"
+  | "SESSION_BUSY"
+  | "REMOTE_ERROR";
 
 export class IngotError extends Error {
   readonly code: IngotErrorCode;

@@ -1,5 +1,6 @@
 /** Option parsing shared by the commands that run a model. */
 import { InvalidArgumentError, type Command } from "commander";
+import { BACKENDS, parseBackend, type Backend } from "../engine/backend.ts";
 import type { SamplingOptions } from "../sampling/sampler.ts";
 
 export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -54,4 +55,16 @@ export function samplingFromFlags(f: SamplingFlags, seed: number): SamplingOptio
     temperature: f.temp, topK: f.topK, topP: f.topP, minP: f.minP, typicalP: f.typicalP,
     repeatPenalty: f.repeatPenalty, frequencyPenalty: f.frequencyPenalty, presencePenalty: f.presencePenalty, seed,
   };
+}
+
+/** `--backend <name>`: which engine runs the model (default auto: Metal on Apple Silicon when built, else cpu). */
+export function addBackendOption(cmd: Command): Command {
+  const parse = (value: string): Backend => {
+    try {
+      return parseBackend(value);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+  return cmd.option("--backend <name>", `engine: ${BACKENDS.join(", ")} (auto = Metal on Apple Silicon when built, else cpu)`, parse, "auto" as Backend);
 }

@@ -40,3 +40,51 @@ export class Progress {
     this.drawn = false;
   }
 }
+
+/**
+ * Progress of a run over many items: a bar (or a spinner without a total) with items/s and generated
+ * tokens/s, redrawn on a timer so it moves while long items run.
+ */
+export class ThroughputProgress {
+  private readonly bar: Progress;
+  private readonly started = performance.now();
+  private readonly timer: ReturnType<typeof setInterval> | null;
+  items = 0;
+  tokens = 0;
+
+  constructor(label: string, private total: number | undefined, enabled = Boolean(process.stderr.isTTY)) {
+    this.bar = new Progress(label, enabled);
+    this.timer = enabled ? setInterval(() => this.draw(), 250) : null;
+    this.timer?.unref?.();
+  }
+
+  /** Seconds since the start. */
+  get elapsed(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  /** Sets the total once known, and the items already done before the run (not counted in rates). */
+  start(total: number, alreadyDone = 0): void {
+    this.total = total - alreadyDone;
+    this.draw();
+  }
+
+  /** Counts finished items and the tokens they generated. */
+  add(items: number, tokens: number): void {
+    this.items += items;
+    this.tokens += tokens;
+    this.draw();
+  }
+
+  /** Clears the bar. */
+  done(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.bar.done();
+  }
+
+  private draw(): void {
+    const s = Math.max(this.elapsed, 1e-3);
+    const detail = `${this.items}${this.total !== undefined ? `/${this.total}` : ""} items  ${(this.items / s).toFixed(2)} items/s  ${(this.tokens / s).toFixed(0)} tok/s`;
+    this.bar.update(this.total ? this.items / this.total : undefined, detail);
+  }
+}

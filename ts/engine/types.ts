@@ -23,6 +23,18 @@ export interface ContextOptions {
   batchCapacity?: number;
   /** Most rows of logits in one forward call (default: batchCapacity). */
   outputCapacity?: number;
+  /**
+   * Also compute the K largest logits of every output row on the device (1..256; default: off), so a
+   * sampler need not scan a large vocabulary. Engines that cannot leave `topK()` undefined.
+   */
+  topK?: number;
+}
+
+/** The device's top-K of each output row of the last forward: `rows × k` values (best first) and ids. */
+export interface TopKRows {
+  k: number;
+  values: Float32Array;
+  ids: Int32Array;
 }
 
 export interface InferenceContext extends Disposable {
@@ -36,5 +48,7 @@ export interface InferenceContext extends Disposable {
    * view of engine memory that stays valid until the next call (copy what you keep).
    */
   forward(batch: Batch): Float32Array;
+  /** Top-K of the last forward's rows (views valid until the next call); null when not enabled. */
+  topK?(): TopKRows | null;
   dispose(): void;
 }

@@ -5,9 +5,9 @@
  */
 import { ptr } from "bun:ffi";
 import { check, cpuLibrary } from "../engine/cpu/native.ts";
-import { CpuContext } from "../engine/cpu/context.ts";
+import { createContext, type Backend, type BackendContextOptions } from "../engine/backend.ts";
 import { defaultThreads } from "../engine/cpu/engine.ts";
-import type { ContextOptions, InferenceContext } from "../engine/types.ts";
+import type { InferenceContext } from "../engine/types.ts";
 import { IngotError } from "../errors.ts";
 import { GgufFile, ggmlTypeInfo, type GgufTensorInfo } from "../gguf/index.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
@@ -18,6 +18,8 @@ import { locateWeights, type ModelWeights } from "./weights.ts";
 export interface ModelOptions {
   /** Worker threads for the CPU engine (default: online processors). */
   threads?: number;
+  /** Engine of this model's contexts (default "cpu"; "auto" = Metal on Apple Silicon when built). */
+  backend?: Backend;
 }
 
 export class Model {
@@ -25,6 +27,7 @@ export class Model {
   readonly weights: ModelWeights;
   readonly tokenizer: Tokenizer;
   readonly threads: number;
+  readonly backend: Backend;
   private readonly base: bigint;
 
   private constructor(readonly file: GgufFile, opts: ModelOptions) {
@@ -38,6 +41,7 @@ export class Model {
     if (!Number.isInteger(this.threads) || this.threads < 1 || this.threads > 256) {
       throw new IngotError("BAD_ARGUMENT", `threads must be an integer in 1..256, got ${opts.threads}`);
     }
+    this.backend = opts.backend ?? "cpu";
     this.base = BigInt(ptr(file.bytes));
     this.checkWeightTypes();
   }
@@ -71,7 +75,7 @@ export class Model {
     return check(cpuLibrary().ingot_cpu_vec_dot_type(type), "vec_dot type");
   }
 
-  createContext(opts: ContextOptions = {}): InferenceContext {
-    return new CpuContext(this, opts);
+  createContext(opts: BackendContextOptions = {}): InferenceContext {
+    return createContext(this, { backend: this.backend, ...opts });
   }
 }

@@ -1,10 +1,13 @@
 /** Registers every CLI command; one file per command. */
 import type { Command } from "commander";
+import { registerBench } from "./bench.ts";
+import { registerChat } from "./chat.ts";
 import { registerGenerate } from "./generate.ts";
 import { registerInspect } from "./inspect.ts";
 import { registerPerplexity } from "./perplexity.ts";
 import { registerPrompt } from "./prompt.ts";
 import { registerQuantize } from "./quantize.ts";
+import { registerSpec } from "./spec.ts";
 import { registerTokenize } from "./tokenize.ts";
 
 export function registerCommands(program: Command): void {
@@ -12,6 +15,9 @@ export function registerCommands(program: Command): void {
   registerTokenize(program);
   registerPrompt(program);
   registerGenerate(program);
-  registerPerplexity(program);
+  registerChat(program);
+  registerSpec(program);
   registerQuantize(program);
+  registerBench(program);
+  registerPerplexity(program);
 }

@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import { IngotError } from "../../errors.ts";
 import { perplexity } from "../../generate/perplexity.ts";
 import { Model } from "../../model/model.ts";
-import { intOption } from "../options.ts";
+import type { Backend } from "../../engine/backend.ts";
+import { addBackendOption, intOption } from "../options.ts";
 import { Progress } from "../progress.ts";
 
 interface PerplexityFlags {
@@ -12,11 +13,12 @@ interface PerplexityFlags {
   ctx: number;
   chunks?: number;
   threads?: number;
+  backend: Backend;
   json?: boolean;
 }
 
 export function registerPerplexity(program: Command): void {
-  program
+  const cmd = program
     .command("perplexity")
     .description("perplexity of a model on a text, by llama-perplexity's method (second half of each chunk scored)")
     .requiredOption("-m, --model <path>", "GGUF model")
@@ -24,11 +26,11 @@ export function registerPerplexity(program: Command): void {
     .option("-c, --ctx <n>", "tokens per chunk", intOption("--ctx", 4), 512)
     .option("--chunks <n>", "score at most n chunks", intOption("--chunks", 1))
     .option("-t, --threads <n>", "CPU threads", intOption("--threads", 1, 256))
-    .option("--json", 'print { "ppl", "tokens_scored", ... } as JSON')
-    .action(async (flags: PerplexityFlags) => {
+    .option("--json", 'print { "ppl", "tokens_scored", ... } as JSON');
+  addBackendOption(cmd).action(async (flags: PerplexityFlags) => {
       const file = Bun.file(flags.file);
       if (!(await file.exists())) throw new IngotError("FILE_NOT_FOUND", `text file not found: ${flags.file}`);
-      const model = Model.load(flags.model, { threads: flags.threads });
+      const model = Model.load(flags.model, { threads: flags.threads, backend: flags.backend });
       const progress = new Progress("perplexity");
       const result = perplexity(model, await file.text(), {
         chunkSize: flags.ctx,
