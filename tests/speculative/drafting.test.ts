@@ -1,6 +1,6 @@
 /**
  * The pieces around acceptance: the vocabulary check, prompt-lookup proposals, the draft-length
- * controller's choices under known costs, and the token emitter's endings.
+ * controller's choices under known costs.
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ import { IngotError } from "../../ts/errors.ts";
 import { DEMO_DRAFT } from "../../ts/model/demo.ts";
 import { Rng } from "../../ts/sampling/rng.ts";
 import { Tokenizer } from "../../ts/tokenizer/index.ts";
-import { checkSameVocabulary, DraftBuffer, DraftLength, LookupDrafter, TokenEmitter } from "../../ts/speculative/index.ts";
+import { checkSameVocabulary, DraftBuffer, DraftLength, LookupDrafter } from "../../ts/speculative/index.ts";
 
 const demoFile = GgufFile.open(DEMO_DRAFT);
 const demo = Tokenizer.fromGguf(demoFile);
@@ -110,33 +110,5 @@ describe("DraftLength", () => {
     expect(d.acceptanceRate).toBeGreaterThan(0.95);
     for (let i = 0; i < 50; i++) d.record(4, 0, 1, 5, 5);
     expect(d.acceptanceRate).toBeLessThan(0.1);
-  });
-});
-
-describe("TokenEmitter", () => {
-  const ids = demo.encode(" Go up, and tell me, and I will do all the words of the LORD.");
-
-  test("stop strings across token boundaries end output before them", () => {
-    const e = new TokenEmitter(demo, { maxTokens: 100, stop: ["ll do a"] });
-    let text = "";
-    for (const id of ids) {
-      text += e.push(id);
-      if (e.done) break;
-    }
-    text += e.finish("length");
-    expect(text).toBe(" Go up, and tell me, and I wi");
-    expect(e.finishReason).toBe("stop");
-  });
-
-  test("end-of-generation tokens end output (not emitted) unless ignored; the budget ends it too", () => {
-    const eos = demo.eos!;
-    const e = new TokenEmitter(demo, { maxTokens: 100 });
-    for (const id of [ids[0]!, ids[1]!, eos, ids[2]!]) e.push(id);
-    expect(e.tokens).toEqual([ids[0]!, ids[1]!]);
-    expect(e.finishReason).toBe("stop");
-    const budget = new TokenEmitter(demo, { maxTokens: 3, ignoreEos: true });
-    for (const id of [eos, ...ids]) budget.push(id);
-    expect(budget.tokens).toEqual([eos, ids[0]!, ids[1]!]);
-    expect(budget.finishReason).toBe("length");
   });
 });

@@ -8,7 +8,7 @@ import { rowCandidates } from "../sampling/candidates.ts";
 import { Sampler, type SamplingOptions } from "../sampling/sampler.ts";
 import type { Tokenizer } from "../tokenizer/index.ts";
 import type { Sequence } from "./sequence.ts";
-import { StopMatcher } from "./stop.ts";
+import { TokenEmitter } from "./emitter.ts";
 
 export interface GenerateOptions extends SamplingOptions {
   /** Most tokens to generate. Default 256. */
@@ -63,11 +63,8 @@ export function* generate(
   if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new IngotError("BAD_ARGUMENT", `maxTokens must be a non-negative integer, got ${maxTokens}`);
   if (prompt.length === 0) throw new IngotError("BAD_ARGUMENT", "the prompt is empty: give at least one token");
   const sampler = new Sampler(tokenizer.vocabSize, opts);
-  const stop = new StopMatcher(opts.stop ?? []);
-  const decoder = tokenizer.createStreamDecoder();
+  const out = new TokenEmitter(tokenizer, { maxTokens, stop: opts.stop, ignoreEos: opts.ignoreEos });
   const history: number[] = [...prompt];
-  const tokens: number[] = [];
-  let text = "";
 
   // Reuse the cached prefix; always re-run at least the last prompt token to get its logits.
   const t0 = performance.now();
@@ -76,39 +73,29 @@ export function* generate(
   let logits = seq.prefill(prompt.slice(reuse));
   const prefillMs = performance.now() - t0;
 
-  let finishReason: FinishReason = "length";
   const t1 = performance.now();
-  while (tokens.length < maxTokens) {
+  while (!out.done) {
     if (opts.signal?.aborted) {
-      finishReason = "abort";
+      out.finish("abort");
       break;
     }
     const token = sampler.sample(logits, history, rowCandidates(seq.context, 0));
-    if (!opts.ignoreEos && tokenizer.isEog(token)) {
-      finishReason = "stop";
-      break;
-    }
-    tokens.push(token);
+    const before = out.tokens.length;
+    const text = out.push(token);
+    if (out.tokens.length === before) break; // an end-of-generation token: not part of the output
     history.push(token);
-    const { emit, stopped } = stop.push(decoder.push(token));
-    text += emit;
-    yield { tokens: [token], text: emit };
-    if (stopped) {
-      finishReason = "stop";
+    yield { tokens: [token], text };
+    if (out.done) break;
+    if (seq.length >= seq.context.contextLength) {
+      out.finish("length"); // context full
       break;
     }
-    if (tokens.length < maxTokens) {
-      if (seq.length >= seq.context.contextLength) break; // context full: finish with "length"
-      logits = seq.step(token);
-    }
+    logits = seq.step(token);
   }
-  if (finishReason !== "stop") {
-    const rest = stop.push(decoder.flush()).emit + stop.flush();
-    if (rest) {
-      text += rest;
-      yield { tokens: [], text: rest };
-    }
-  }
+  const rest = out.finish("length");
+  if (rest) yield { tokens: [], text: rest };
+  const { text, tokens } = out;
+  const finishReason = out.finishReason!;
   return {
     text,
     tokens,

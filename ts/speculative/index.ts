@@ -4,7 +4,6 @@ export { generateSpeculative, type SpeculativeOptions, type SpeculativeResult, t
 export { DraftBuffer } from "./draft-buffer.ts";
 export { DraftLength, type DraftLengthOptions } from "./draft-length.ts";
 export { LookupThenModelDrafter, type Drafter } from "./drafter.ts";
-export { TokenEmitter } from "./emitter.ts";
 export { LookupDrafter, type LookupOptions } from "./lookup-drafter.ts";
 export { ModelDrafter } from "./model-drafter.ts";
 export { drain, SpeculativeRunner, type RunnerOptions } from "./runner.ts";

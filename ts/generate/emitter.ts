@@ -3,8 +3,8 @@
  * emitted unless ignored), stop strings matched across token boundaries (never emitted) and the
  * token budget. Speculative steps produce several tokens at once; this decides how many count.
  */
-import type { FinishReason } from "../generate/generate.ts";
-import { StopMatcher } from "../generate/stop.ts";
+import type { FinishReason } from "./generate.ts";
+import { StopMatcher } from "./stop.ts";
 import type { StreamDecoder, Tokenizer } from "../tokenizer/index.ts";
 
 export interface EmitterOptions {
