@@ -6,7 +6,7 @@
  */
 import type { FinishReason, GenerateOptions, GenerationChunk } from "../generate/generate.ts";
 import { Sampler } from "../sampling/sampler.ts";
-import { TokenEmitter } from "../speculative/emitter.ts";
+import { TokenEmitter } from "../generate/emitter.ts";
 import type { Tokenizer } from "../tokenizer/index.ts";
 
 export class Completion {

@@ -16,7 +16,7 @@ import { Acceptor, probabilityOf } from "./acceptance.ts";
 import { DraftBuffer } from "./draft-buffer.ts";
 import { DraftLength } from "./draft-length.ts";
 import type { Drafter } from "./drafter.ts";
-import { TokenEmitter } from "./emitter.ts";
+import { TokenEmitter } from "../generate/emitter.ts";
 
 export interface SpeculativeOptions extends GenerateOptions {
   /** Largest draft per step. Default 8. */
