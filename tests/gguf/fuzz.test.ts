@@ -3,19 +3,14 @@ import { IngotError } from "../../ts/errors.ts";
 import { GgufFile } from "../../ts/gguf/index.ts";
 import { DRAFT } from "./helpers.ts";
 import { useModelTestTimeout } from "../timeouts.ts";
+import { Rng } from "../../ts/sampling/rng.ts";
 
 useModelTestTimeout();
 
-/** mulberry32: small deterministic PRNG so failures reproduce from (seed, iteration). */
+/** Seeded floats in [0, 1) from the project's PRNG, so failures reproduce from (seed, iteration). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 const ITERATIONS = 3000;

@@ -1,6 +1,7 @@
 /** Shared helpers of the kernel tests: seeded random data and small numeric utilities. */
 import { buildNative } from "../../scripts/build-native.ts";
 import { GgmlType, Impl, kernels } from "../../ts/engine/cpu/kernels-ffi.ts";
+import { Rng } from "../../ts/sampling/rng.ts";
 
 export { GgmlType, Impl, kernels };
 
@@ -9,16 +10,10 @@ export function ensureBuilt(): void {
   buildNative();
 }
 
-/** mulberry32: small deterministic PRNG returning floats in [0, 1). */
+/** Seeded floats in [0, 1) from the project's PRNG, so failures reproduce from the seed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** n normally distributed values (Box-Muller) scaled by sigma, with occasional outliers like real weights. */

@@ -6,6 +6,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import {
   ALL_TYPES, GgmlType, Impl, check, dequantize, ensureBuilt, gaussian, kernels, quantize, quantizeActs, relRmse, vecDot,
 } from "./helpers.ts";
+import { useModelTestTimeout } from "../timeouts.ts";
+
+useModelTestTimeout();
 
 beforeAll(() => ensureBuilt());
 

@@ -2,6 +2,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { RopeMode } from "../../ts/engine/cpu/kernels-ffi.ts";
 import { GgmlType, check, dequantize, ensureBuilt, gaussian, kernels, quantize } from "./helpers.ts";
+import { useModelTestTimeout } from "../timeouts.ts";
+
+useModelTestTimeout();
 
 beforeAll(() => ensureBuilt());
 

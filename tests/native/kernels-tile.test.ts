@@ -7,6 +7,9 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { GgmlType, Impl, check, ensureBuilt, gaussian, kernels, quantize, quantizeActs, vecDot } from "./helpers.ts";
+import { useModelTestTimeout } from "../timeouts.ts";
+
+useModelTestTimeout();
 
 beforeAll(() => ensureBuilt());
 

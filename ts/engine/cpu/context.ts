@@ -10,12 +10,14 @@ import { GgmlType } from "../../gguf/index.ts";
 import type { ModelConfig } from "../../model/config.ts";
 import { buildForwardGraph, OUTPUT_SLOTS, slotWidths, type Slot } from "../../model/graph.ts";
 import type { Model } from "../../model/model.ts";
+import { resolveContextOptions, STEP, StepWriter, stepWords } from "../step.ts";
 import type { Batch, ContextOptions, InferenceContext, TopKRows } from "../types.ts";
 import { cpuEngine } from "./engine.ts";
 import { lowerToCpu, lowerTopK, OP_WORDS, type CpuMemory } from "./lower.ts";
 import { check, cpuLibrary, NativeBuffer } from "./native.ts";
 
-const STEP_HEADER = 4; // int32 words before the arrays (ingot_cpu.h INGOT_STEP_HEADER)
+/** The engine's top-k op keeps at most this many candidates per row (ingot_topk). */
+const TOPK_MAX = 256;
 const ALIGN = 64;
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -27,12 +29,7 @@ export class CpuContext implements InferenceContext {
   readonly outputCapacity: number;
 
   private readonly buffers: NativeBuffer[] = [];
-  private readonly step: NativeBuffer;
-  private readonly header: Int32Array;
-  private readonly tokens: Int32Array;
-  private readonly positions: Int32Array;
-  private readonly seqIds: Int32Array;
-  private readonly outputRows: Int32Array;
+  private readonly step: StepWriter;
   private readonly logits: Float32Array;
   private readonly top: TopKRows | null = null;
   private outputCount = 0;
@@ -41,27 +38,17 @@ export class CpuContext implements InferenceContext {
   constructor(private readonly model: Model, opts: ContextOptions = {}) {
     const c = model.config;
     this.config = c;
-    this.contextLength = opts.contextLength ?? c.contextLength;
-    this.sequences = opts.sequences ?? 1;
-    this.batchCapacity = opts.batchCapacity ?? 512;
-    this.outputCapacity = Math.min(opts.outputCapacity ?? this.batchCapacity, this.batchCapacity);
-    for (const [name, v] of Object.entries({ contextLength: this.contextLength, sequences: this.sequences, batchCapacity: this.batchCapacity, outputCapacity: this.outputCapacity })) {
-      if (!Number.isInteger(v) || v < 1) throw new IngotError("BAD_ARGUMENT", `${name} must be a positive integer, got ${v}`);
-    }
-    const topK = opts.topK;
-    if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1 && topK <= Math.min(256, c.vocabSize))) {
-      throw new IngotError("BAD_ARGUMENT", `topK must be an integer in 1..${Math.min(256, c.vocabSize)}, got ${topK}`);
-    }
+    const r = resolveContextOptions(c, opts, TOPK_MAX);
+    [this.contextLength, this.sequences, this.batchCapacity, this.outputCapacity] = [r.contextLength, r.sequences, r.batchCapacity, r.outputCapacity];
+    const topK = r.topK;
     const lib = cpuLibrary();
     const engine = cpuEngine(model.threads);
 
     // Step block: header, then tokens, positions, seq ids, output rows.
     const cap = this.batchCapacity;
-    this.step = this.own(new NativeBuffer(4 * (STEP_HEADER + 4 * cap)));
-    this.header = this.step.i32(0, STEP_HEADER);
-    const arr = (i: number) => this.step.i32(4 * (STEP_HEADER + i * cap), cap);
-    [this.tokens, this.positions, this.seqIds, this.outputRows] = [arr(0), arr(1), arr(2), arr(3)];
-    const stepAddr = (i: number) => this.step.address(4 * (STEP_HEADER + i * cap));
+    const stepBlock = this.own(new NativeBuffer(4 * stepWords(cap)));
+    this.step = new StepWriter(stepBlock.i32(0, stepWords(cap)), { ...r, vocabSize: c.vocabSize });
+    const stepAddr = (i: number) => stepBlock.address(4 * (STEP.HEADER + i * cap));
 
     // Activation slots.
     const widths = slotWidths(c);
@@ -114,7 +101,7 @@ export class CpuContext implements InferenceContext {
       records = all;
     }
     const out = new BigUint64Array(1);
-    check(lib.ingot_cpu_program_create(engine, records, records.length / OP_WORDS, this.step.ptr, out), "building the CPU program");
+    check(lib.ingot_cpu_program_create(engine, records, records.length / OP_WORDS, stepBlock.ptr, out), "building the CPU program");
     this.program = Number(out[0]) as Pointer;
   }
 
@@ -137,32 +124,10 @@ export class CpuContext implements InferenceContext {
 
   forward(batch: Batch): Float32Array {
     if (!this.program) throw new IngotError("BAD_ARGUMENT", "this context has been disposed");
-    const n = batch.tokens.length;
-    const outs = batch.outputs.length;
-    if (n < 1 || n > this.batchCapacity) throw new IngotError("BAD_ARGUMENT", `a batch holds 1..${this.batchCapacity} tokens, got ${n}`);
-    if (batch.positions.length !== n || batch.seqIds.length !== n) throw new IngotError("BAD_ARGUMENT", "batch tokens, positions and seqIds differ in length");
-    if (outs < 1 || outs > this.outputCapacity) throw new IngotError("BAD_ARGUMENT", `a batch asks for 1..${this.outputCapacity} rows of logits, got ${outs}`);
-    const vocab = this.config.vocabSize;
-    for (let i = 0; i < n; i++) {
-      const tok = batch.tokens[i]!, pos = batch.positions[i]!, seq = batch.seqIds[i]!;
-      if (!(tok >= 0 && tok < vocab)) throw new IngotError("BAD_INPUT", `token id ${tok} at batch index ${i} is outside the vocabulary (0..${vocab - 1})`);
-      if (!(pos >= 0 && pos < this.contextLength)) throw new IngotError("CONTEXT_OVERFLOW", `position ${pos} is beyond the context length ${this.contextLength}: use a larger --ctx or a shorter prompt`);
-      if (!(seq >= 0 && seq < this.sequences)) throw new IngotError("BAD_ARGUMENT", `sequence id ${seq} outside 0..${this.sequences - 1}`);
-      this.tokens[i] = tok;
-      this.positions[i] = pos;
-      this.seqIds[i] = seq;
-    }
-    let last = -1;
-    for (let i = 0; i < outs; i++) {
-      const row = batch.outputs[i]!;
-      if (!(row > last && row < n)) throw new IngotError("BAD_ARGUMENT", "batch outputs must be ascending indices into the batch");
-      this.outputRows[i] = last = row;
-    }
-    this.header[0] = n;
-    this.header[1] = outs;
+    const outs = this.step.write(batch);
     check(cpuLibrary().ingot_cpu_program_run(this.program), "forward pass");
     this.outputCount = outs;
-    return this.logits.subarray(0, outs * vocab);
+    return this.logits.subarray(0, outs * this.config.vocabSize);
   }
 
   topK(): TopKRows | null {

@@ -19,7 +19,7 @@ import type { Binding, MetalBuffer, MetalDevice, MetalProgram } from "./device.t
 import { argmax, attentionScratch, materialize, topk, type KernelCall } from "./dispatches.ts";
 import { K } from "./kargs.ts";
 import { lowerToMetal, type MetalMemory } from "./lower.ts";
-import { StepWriter } from "./step.ts";
+import { resolveContextOptions, StepWriter, stepWords } from "../step.ts";
 
 const ALIGN = 256;
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
@@ -59,17 +59,9 @@ export class MetalContext implements InferenceContext {
   constructor(private readonly model: Model, readonly device: MetalDevice, private readonly opts: MetalContextOptions = {}) {
     const c = model.config;
     this.config = c;
-    this.contextLength = opts.contextLength ?? c.contextLength;
-    this.sequences = opts.sequences ?? 1;
-    this.batchCapacity = opts.batchCapacity ?? 512;
-    this.outputCapacity = Math.min(opts.outputCapacity ?? this.batchCapacity, this.batchCapacity);
-    for (const [name, v] of Object.entries({ contextLength: this.contextLength, sequences: this.sequences, batchCapacity: this.batchCapacity, outputCapacity: this.outputCapacity })) {
-      if (!Number.isInteger(v) || v < 1) throw new IngotError("BAD_ARGUMENT", `${name} must be a positive integer, got ${v}`);
-    }
-    const topK = opts.topK;
-    if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1 && topK <= Math.min(K.TOPK_MAX, c.vocabSize))) {
-      throw new IngotError("BAD_ARGUMENT", `topK must be an integer in 1..${Math.min(K.TOPK_MAX, c.vocabSize)}, got ${topK}`);
-    }
+    const r = resolveContextOptions(c, opts, K.TOPK_MAX);
+    [this.contextLength, this.sequences, this.batchCapacity, this.outputCapacity] = [r.contextLength, r.sequences, r.batchCapacity, r.outputCapacity];
+    const topK = r.topK;
     const cap = this.batchCapacity;
     const file = model.file;
     this.weights = {
@@ -77,9 +69,9 @@ export class MetalContext implements InferenceContext {
       offset: 0,
     };
 
-    const stepBuf = this.own(device.buffer(4 * (K.STEP_HEADER + 4 * cap), Storage.SHARED));
+    const stepBuf = this.own(device.buffer(4 * stepWords(cap), Storage.SHARED));
     this.stepBuffer = { buffer: stepBuf, offset: 0 };
-    this.step = new StepWriter(new Int32Array(stepBuf.bytes().buffer, stepBuf.bytes().byteOffset, K.STEP_HEADER + 4 * cap), cap);
+    this.step = new StepWriter(new Int32Array(stepBuf.bytes().buffer, stepBuf.bytes().byteOffset, stepWords(cap)), { ...r, vocabSize: c.vocabSize });
 
     const widths = slotWidths(c);
     const slotOffset = new Map<Slot, number>();
@@ -195,10 +187,7 @@ export class MetalContext implements InferenceContext {
 
   private run(batch: Batch): number {
     if (this.disposed) throw new IngotError("BAD_ARGUMENT", "this context has been disposed");
-    const outs = this.step.write(batch, {
-      batchCapacity: this.batchCapacity, outputCapacity: this.outputCapacity, vocabSize: this.config.vocabSize,
-      contextLength: this.contextLength, sequences: this.sequences,
-    });
+    const outs = this.step.write(batch);
     const run = this.programFor(batch.tokens.length);
     run.program.run();
     this.lastRun = run;
