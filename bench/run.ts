@@ -3,11 +3,12 @@
  * parallel: they would measure each other). Each writes its figures to bench/results/.
  *   gguf-open  opening a GGUF with a 152k-token vocabulary (target < 100 ms)
  *   tokenize   tokenizer throughput on Revelation ×20
+ *   kernels    single-thread CPU kernel throughput per weight type (decode and 64-token prefill)
  *   engine     prefill/decode vs node-llama-cpp (see bench/engine.ts for its flags)
  */
 import { join } from "node:path";
 
-const ALL = ["gguf-open", "tokenize", "engine"] as const;
+const ALL = ["gguf-open", "tokenize", "kernels", "engine"] as const;
 const dash = process.argv.indexOf("--");
 const names = (dash >= 0 ? process.argv.slice(2, dash) : process.argv.slice(2)).filter((a) => !a.startsWith("-"));
 const engineFlags = dash >= 0 ? process.argv.slice(dash + 1) : [];

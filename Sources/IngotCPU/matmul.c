@@ -16,6 +16,8 @@
 #define ACT_BLOCK_BYTES (256 * 1024)
 /* weight rows per tile: reused from L1 across the tokens of a block */
 #define ROW_TILE 4
+/* weight rows per group of the tiled path: kept in L1 across the token groups of a block */
+#define ROW_GROUP_BYTES (16 * 1024)
 /* f32 activation block scales kept on the stack for the Q8_0 tile kernels (32 KiB) */
 #define SCALE_CAP 8192
 
@@ -45,7 +47,9 @@ static void q8_0_scales(const uint8_t *x, size_t ldx, int nt, int nb, float *xs,
 }
 
 /* Tile kernels: each weight row is unpacked once per group of INGOT_TILE_TOKENS tokens of a block.
- * Returns 0 when the shape does not fit the scale scratch (the caller falls back to vec_dot). */
+ * Rows go in groups that stay in L1 while every token group of the block passes over them, so each
+ * token group's activations are fetched once per row group (not once per row) and outputs are written
+ * along a token's row rather than down a column of Y. Returns 0 when the shape does not fit. */
 static int matmul_tiled(const ingot_type_traits *t, const uint8_t *w, size_t w_row_bytes, int k, const uint8_t *x,
                         size_t xq_row_bytes, int n_tokens, float *Y, int ldy, int row_begin, int row_end) {
     float xs[SCALE_CAP];
@@ -55,16 +59,20 @@ static int matmul_tiled(const ingot_type_traits *t, const uint8_t *w, size_t w_r
     if (q8 && tb > SCALE_CAP / ldxs) tb = SCALE_CAP / ldxs;
     if (tb > INGOT_TILE_TOKENS) tb -= tb % INGOT_TILE_TOKENS;
     if (tb < 1) return 0;
+    int rg = (int)(ROW_GROUP_BYTES / (w_row_bytes ? w_row_bytes : 1));
+    if (rg < 1) rg = 1;
     for (int t0 = 0; t0 < n_tokens; t0 += tb) {
         const int t1 = t0 + tb < n_tokens ? t0 + tb : n_tokens;
-        const uint8_t *xb = x + (size_t)t0 * xq_row_bytes;
-        if (q8) q8_0_scales(xb, xq_row_bytes, t1 - t0, nb, xs, ldxs);
-        for (int r = row_begin; r < row_end; ++r) {
-            const uint8_t *wr = w + (size_t)r * w_row_bytes;
+        if (q8) q8_0_scales(x + (size_t)t0 * xq_row_bytes, xq_row_bytes, t1 - t0, nb, xs, ldxs);
+        for (int r0 = row_begin; r0 < row_end; r0 += rg) {
+            const int r1 = r0 + rg < row_end ? r0 + rg : row_end;
             for (int tt = t0; tt < t1; tt += INGOT_TILE_TOKENS) {
                 const int nt = t1 - tt < INGOT_TILE_TOKENS ? t1 - tt : INGOT_TILE_TOKENS;
-                t->dot_tile(k, nt, Y + (size_t)tt * (size_t)ldy + r, (size_t)ldy, wr, x + (size_t)tt * xq_row_bytes,
-                            xq_row_bytes, xs + (size_t)(tt - t0) * ldxs, (size_t)ldxs);
+                const uint8_t *xt = x + (size_t)tt * xq_row_bytes;
+                const float *xst = xs + (size_t)(tt - t0) * ldxs;
+                for (int r = r0; r < r1; ++r)
+                    t->dot_tile(k, nt, Y + (size_t)tt * (size_t)ldy + r, (size_t)ldy, w + (size_t)r * w_row_bytes, xt,
+                                xq_row_bytes, xst, (size_t)ldxs);
             }
         }
     }

@@ -22,7 +22,7 @@
 #define cpu_relax() ((void)0)
 #endif
 
-/* Spins before a worker goes to sleep, and before a barrier waiter starts yielding its core. */
+/* Spins before a worker goes to sleep, and before a waiter (pool_wait_count) starts yielding its core. */
 enum { IDLE_SPINS = 200000, BARRIER_SPINS_BEFORE_YIELD = 4096 };
 
 struct ingot_pool {
@@ -33,8 +33,6 @@ struct ingot_pool {
   _Atomic unsigned generation; /* bumped once per job */
   _Atomic int pending;         /* workers (not counting the caller) still running the job */
   _Atomic int stop;
-  _Atomic int barrier_count;
-  _Atomic unsigned barrier_phase;
   pthread_mutex_t mutex;
   pthread_cond_t wake;
 };
@@ -42,13 +40,15 @@ struct ingot_pool {
 struct worker_arg {
   struct ingot_pool *pool;
   int index;
+  unsigned generation; /* the pool's generation when the worker was created */
 };
 
 static void *worker_main(void *p) {
   struct worker_arg arg = *(struct worker_arg *)p;
   free(p);
   struct ingot_pool *pool = arg.pool;
-  unsigned seen = atomic_load(&pool->generation);
+  /* Not the generation at thread start: a job posted before this thread got to run must not be missed. */
+  unsigned seen = arg.generation;
   for (;;) {
     int spins = 0;
     while (atomic_load_explicit(&pool->generation, memory_order_acquire) == seen &&
@@ -90,6 +90,7 @@ int pool_create(int n_threads, struct ingot_pool **out) {
     if (arg) {
       arg->pool = pool;
       arg->index = i;
+      arg->generation = atomic_load(&pool->generation);
       started = pthread_create(&pool->threads[i], NULL, worker_main, arg) == 0;
     }
     if (!started) {
@@ -122,7 +123,6 @@ void pool_run(struct ingot_pool *pool, pool_job_fn job, void *ctx) {
   pool->job = job;
   pool->job_ctx = ctx;
   atomic_store(&pool->pending, pool->n_threads - 1);
-  atomic_store(&pool->barrier_count, 0);
   pthread_mutex_lock(&pool->mutex);
   atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
   pthread_cond_broadcast(&pool->wake);
@@ -131,16 +131,9 @@ void pool_run(struct ingot_pool *pool, pool_job_fn job, void *ctx) {
   while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) cpu_relax();
 }
 
-void pool_barrier(struct ingot_pool *pool) {
-  if (pool->n_threads == 1) return;
-  unsigned phase = atomic_load_explicit(&pool->barrier_phase, memory_order_acquire);
-  if (atomic_fetch_add_explicit(&pool->barrier_count, 1, memory_order_acq_rel) == pool->n_threads - 1) {
-    atomic_store_explicit(&pool->barrier_count, 0, memory_order_relaxed);
-    atomic_fetch_add_explicit(&pool->barrier_phase, 1, memory_order_release);
-    return;
-  }
+void pool_wait_count(_Atomic int *counter, int target) {
   int spins = 0;
-  while (atomic_load_explicit(&pool->barrier_phase, memory_order_acquire) == phase) {
+  while (atomic_load_explicit(counter, memory_order_acquire) < target) {
     /* With more threads than free cores a pure spin would starve the thread we wait for. */
     if (++spins > BARRIER_SPINS_BEFORE_YIELD) sched_yield();
     else cpu_relax();

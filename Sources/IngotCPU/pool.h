@@ -12,7 +12,7 @@ void pool_destroy(struct ingot_pool *pool);
 int pool_threads(const struct ingot_pool *pool);
 /* Runs `job` on all workers and returns when every one has finished. */
 void pool_run(struct ingot_pool *pool, pool_job_fn job, void *ctx);
-/* Called by every worker inside a job: returns when all have reached it. */
-void pool_barrier(struct ingot_pool *pool);
+/* Called by a worker inside a job: returns once *counter >= target (acquire), spinning, then yielding. */
+void pool_wait_count(_Atomic int *counter, int target);
 
 #endif

@@ -1,14 +1,15 @@
 /*
  * program.c — the CPU engine's program executor.
  *
- * A program is the op list TypeScript lowered from the model graph. Running it hands one job to the
- * pool: every worker walks the whole list, takes its share of each op, and meets the others at a
- * barrier before the next op (as ggml's graph compute does) unless the lowering marked the op
- * INGOT_OP_NO_BARRIER_AFTER. Nothing is allocated per run.
+ * A program is the op list TypeScript lowered from the model graph, cut into segments at the ops not
+ * marked INGOT_OP_NO_BARRIER_AFTER. Running it hands one job to the pool: every worker walks the
+ * segments, claims parts of each (one part per worker, split as `share` does), and waits for all parts
+ * of a segment to be done before the next. Nothing is allocated per run.
  *
  * Argument words (struct ingot_op.a[]) per opcode are documented at each exec_* function; `rows`
  * selects the dynamic count from the step header (enum ingot_rows).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +17,21 @@
 #include "ingot_kernels.h"
 #include "pool.h"
 
+/* A segment: ops that run back to back (all but the last marked INGOT_OP_NO_BARRIER_AFTER). It is cut
+ * into one part per worker; part i of every op of the segment is run by whichever worker claims i,
+ * so row-local ops of a segment see their own rows (the promise the lowering relies on). */
+struct segment {
+  int begin, end;       /* ops [begin, end) */
+  _Atomic int claimed;  /* parts handed out this run */
+  _Atomic int done;     /* parts finished this run */
+};
+
 struct ingot_cpu_program {
   ingot_cpu_engine *engine;
   struct ingot_op *ops;
   int n_ops;
+  struct segment *segments;
+  int n_segments;
   const int32_t *step;
 };
 
@@ -147,13 +159,40 @@ static void exec_op(const struct ingot_cpu_program *p, const struct ingot_op *op
   }
 }
 
+/* Workers claim parts instead of owning a fixed share, and wait for a segment's parts to be done rather
+ * than for every worker to arrive: a worker the OS preempted (the machine is shared) delays a step only
+ * if it holds a part, never because it has not shown up yet; the others take its parts. */
 static void run_job(void *ctx, int ith, int nth) {
   struct ingot_cpu_program *p = ctx;
-  struct ingot_pool *pool = engine_pool(p->engine);
-  for (int i = 0; i < p->n_ops; i++) {
-    exec_op(p, &p->ops[i], ith, nth);
-    if (!(p->ops[i].opcode & INGOT_OP_NO_BARRIER_AFTER)) pool_barrier(pool);
+  (void)ith;
+  for (int s = 0; s < p->n_segments; s++) {
+    struct segment *seg = &p->segments[s];
+    for (;;) {
+      const int part = atomic_fetch_add_explicit(&seg->claimed, 1, memory_order_acq_rel);
+      if (part >= nth) break;
+      for (int i = seg->begin; i < seg->end; i++) exec_op(p, &p->ops[i], part, nth);
+      atomic_fetch_add_explicit(&seg->done, 1, memory_order_release);
+    }
+    pool_wait_count(&seg->done, nth);
   }
+}
+
+static int build_segments(struct ingot_cpu_program *p) {
+  int n = 0;
+  for (int i = 0; i < p->n_ops; i++)
+    if (!(p->ops[i].opcode & INGOT_OP_NO_BARRIER_AFTER) || i == p->n_ops - 1) n++;
+  p->segments = calloc((size_t)n, sizeof *p->segments);
+  if (!p->segments) return 0;
+  int begin = 0;
+  p->n_segments = 0;
+  for (int i = 0; i < p->n_ops; i++) {
+    if ((p->ops[i].opcode & INGOT_OP_NO_BARRIER_AFTER) && i != p->n_ops - 1) continue;
+    p->segments[p->n_segments].begin = begin;
+    p->segments[p->n_segments].end = i + 1;
+    p->n_segments++;
+    begin = i + 1;
+  }
+  return 1;
 }
 
 static int weight_type_ok(int64_t type) {
@@ -204,6 +243,11 @@ int ingot_cpu_program_create(ingot_cpu_engine *engine, const struct ingot_op *op
   }
   memcpy(p->ops, ops, sizeof *ops * (size_t)n_ops);
   p->n_ops = n_ops;
+  if (!build_segments(p)) {
+    free(p->ops);
+    free(p);
+    return engine_fail(INGOT_E_NOMEM, "program_create: out of memory");
+  }
   p->engine = engine;
   p->step = step;
   *out = p;
@@ -212,6 +256,7 @@ int ingot_cpu_program_create(ingot_cpu_engine *engine, const struct ingot_op *op
 
 void ingot_cpu_program_destroy(ingot_cpu_program *p) {
   if (!p) return;
+  free(p->segments);
   free(p->ops);
   free(p);
 }
@@ -220,6 +265,10 @@ int ingot_cpu_program_run(ingot_cpu_program *p) {
   if (!p) return engine_fail(INGOT_E_INVALID, "program_run: null program");
   int n = p->step[INGOT_STEP_N_TOKENS], outs = p->step[INGOT_STEP_N_OUTPUTS];
   if (n < 1 || outs < 1 || outs > n) return engine_fail(INGOT_E_INVALID, "program_run: bad step header (n_tokens %d, n_outputs %d)", n, outs);
-  pool_run(engine_pool(p->engine), run_job, p);
+  for (int s = 0; s < p->n_segments; s++) {
+    atomic_store_explicit(&p->segments[s].claimed, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->segments[s].done, 0, memory_order_relaxed);
+  }
+  pool_run(engine_pool(p->engine), run_job, p); /* its job hand-off publishes the resets */
   return INGOT_OK;
 }

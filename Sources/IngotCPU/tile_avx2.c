@@ -57,10 +57,11 @@ INLINE __m256i values_q5_0(const ingot_block_q5_0 *b) {
         }                                                                                               \
     } while (0)
 
-#define Q8_SCALES(NL, BLOCK, i8)                                                                        \
+/* LIMIT: nb, or a value past i8 + 8 when the whole group exists (no bounds checks) */
+#define Q8_SCALES(NL, BLOCK, i8, LIMIT)                                                                 \
     do {                                                                                                \
         for (int u = 0; u < NL; ++u)                                                                    \
-            d[u] = _mm256_mul_ps(WEIGHT_SCALES8(LANE_W(BLOCK, u), i8, nb), _mm256_loadu_ps(xs + (size_t)u * ldxs + (i8))); \
+            d[u] = _mm256_mul_ps(WEIGHT_SCALES8(LANE_W(BLOCK, u), i8, LIMIT), _mm256_loadu_ps(xs + (size_t)u * ldxs + (i8))); \
     } while (0)
 
 /* PAIRED: even blocks into acc0 and odd ones into acc1 (Q8_0, Q4_0), or all into acc0 (Q5_0), as the
@@ -74,7 +75,7 @@ INLINE __m256i values_q5_0(const ingot_block_q5_0 *b) {
         for (int u = 0; u < NL; ++u) acc0[u] = acc1[u] = _mm256_setzero_ps();                           \
         int i8 = 0;                                                                                     \
         for (; i8 + 8 <= nb; i8 += 8) {                                                                 \
-            Q8_SCALES(NL, BLOCK, i8);                                                                   \
+            Q8_SCALES(NL, BLOCK, i8, i8 + 8);                                                           \
             for (int j = 0; j < 8; j += 2) {                                                            \
                 Q8_STEP(NL, BLOCK, VALUES, acc0, i8 + j, j);                                            \
                 if (PAIRED) Q8_STEP(NL, BLOCK, VALUES, acc1, i8 + j + 1, j + 1);                        \
@@ -82,7 +83,7 @@ INLINE __m256i values_q5_0(const ingot_block_q5_0 *b) {
             }                                                                                           \
         }                                                                                               \
         if (i8 < nb) {                                                                                  \
-            Q8_SCALES(NL, BLOCK, i8);                                                                   \
+            Q8_SCALES(NL, BLOCK, i8, nb);                                                               \
             int j = 0;                                                                                  \
             if (PAIRED)                                                                                 \
                 for (; i8 + j + 1 < nb; j += 2) {                                                       \
