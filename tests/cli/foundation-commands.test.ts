@@ -52,6 +52,16 @@ describe("ingot tokenize", () => {
     expect(r.stdout).toBe(`${JSON.stringify(ref["And the LORD said unto Moses,"].ids)}\n`);
   }, T);
 
+  test("--json gives the ids with the vocabulary's pieces", async () => {
+    const ref = await Bun.file(join(fixtures, "reference", "hf-logits-kjv-target-f16.json")).json();
+    const r = await runCli(["tokenize", "-m", DEMO, "--json", "Blessed are the"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ids).toEqual(ref["Blessed are the"].ids);
+    // Byte-level BPE pieces spell the text with Ġ for spaces (GPT-2's byte-to-unicode map).
+    expect(out.pieces.join("")).toBe("BlessedĠareĠthe");
+  }, T);
+
   test("reads the text from stdin when no argument is given", async () => {
     const ref = await Bun.file(join(fixtures, "reference", "hf-logits-kjv-target-f16.json")).json();
     const r = await runCli(["tokenize", "-m", DEMO, "--ids"], "Blessed are the");
@@ -81,6 +91,8 @@ describe("ingot prompt", () => {
     const r = await runCli(["prompt", "-m", DEMO, "--messages", messages]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(ref.expected);
+    const j = await runCli(["prompt", "-m", DEMO, "--messages", messages, "--json"]);
+    expect(JSON.parse(j.stdout)).toEqual({ prompt: ref.expected });
   }, T);
 
   test("--template overrides the model's, with --bos/--eos and --no-generation-prompt", async () => {

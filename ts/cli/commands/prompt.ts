@@ -11,6 +11,7 @@ interface PromptOptions {
   generationPrompt: boolean;
   bos?: string;
   eos?: string;
+  json?: boolean;
 }
 
 async function readMessages(path: string): Promise<ChatMessage[]> {
@@ -45,6 +46,7 @@ export function registerPrompt(program: Command): void {
     .option("--no-generation-prompt", "do not open an assistant turn at the end")
     .option("--bos <text>", "BOS token text (default: the vocabulary's)")
     .option("--eos <text>", "EOS token text (default: the vocabulary's)")
+    .option("--json", 'print { "prompt" } as JSON instead of the bare text')
     .action(async (opts: PromptOptions) => {
       const file = GgufFile.open(opts.model);
       let source: string | undefined;
@@ -62,6 +64,6 @@ export function registerPrompt(program: Command): void {
         bosToken: opts.bos ?? tokenText(file, "tokenizer.ggml.bos_token_id") ?? "",
         eosToken: opts.eos ?? tokenText(file, "tokenizer.ggml.eos_token_id") ?? "",
       });
-      process.stdout.write(rendered);
+      process.stdout.write(opts.json ? `${JSON.stringify({ prompt: rendered })}\n` : rendered);
     });
 }

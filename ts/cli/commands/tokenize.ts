@@ -8,6 +8,7 @@ import { readStdin } from "../output.ts";
 interface TokenizeOptions {
   model: string;
   ids?: boolean;
+  json?: boolean;
   special?: boolean;
   bos: boolean;
 }
@@ -18,6 +19,7 @@ export function registerTokenize(program: Command): void {
     .description("tokenize a text with a model's vocabulary (text from stdin when no argument)")
     .requiredOption("-m, --model <path>", "GGUF file (weights not needed: vocabulary-only files work)")
     .option("--ids", "print only the ids, as a JSON array")
+    .option("--json", 'print { "ids", "pieces" } (pieces as the vocabulary spells them)')
     .option("--special", "match special/control tokens written in the text (like llama.cpp's parse_special)")
     .option("--no-bos", "do not add BOS/EOS even when the vocabulary asks for them")
     .argument("[text]", "text to tokenize")
@@ -28,6 +30,10 @@ export function registerTokenize(program: Command): void {
       const ids = tokenizer.encode(input, { addSpecial: opts.bos, parseSpecial: opts.special ?? false });
       if (opts.ids) {
         process.stdout.write(`${JSON.stringify(ids)}\n`);
+        return;
+      }
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ ids, pieces: ids.map((id) => tokenizer.token(id)) })}\n`);
         return;
       }
       const lines = ids.map((id) => `${String(id).padStart(7)} ${JSON.stringify(tokenizer.token(id))}`);
