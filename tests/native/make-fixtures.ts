@@ -3,9 +3,9 @@
  * demo model files and the same slices of the F16 original, so kernel tests can compare against
  * data that llama.cpp's own quantizer produced (nobody on the team wrote these bytes).
  *
- *   bun tests/native/make-fixtures.ts [models-dir]      (default: ../shared/models beside the repo)
+ *   bun tests/native/make-fixtures.ts <models-dir>   (a directory holding the reference model files)
  *
- * Only this script reads the shared models; the tests read the small fixtures it writes.
+ * Only this one-off script reads the full model files; the tests read the small fixtures it writes.
  * Output: <model>__<tensor>.bin (the first ROWS rows, raw GGUF bytes) and index.json describing them.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -13,7 +13,11 @@ import { join } from "node:path";
 import { GgufFile } from "../../ts/gguf/index.ts";
 
 const ROWS = 64;
-const modelsDir = process.argv[2] ?? join(import.meta.dir, "..", "..", "..", "shared", "models");
+const modelsDir = process.argv[2];
+if (!modelsDir) {
+  console.error("usage: bun tests/native/make-fixtures.ts <models-dir>");
+  process.exit(2);
+}
 const outDir = join(import.meta.dir, "..", "fixtures", "tensors");
 
 const QUANTISED = ["q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0"];

@@ -1,4 +1,4 @@
-/** Shared loaders for the tokenizer tests (fixtures copied from ../shared into tests/fixtures). */
+/** Loaders for the tokenizer tests (reference fixtures copied into tests/fixtures). */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GgufFile } from "../../ts/gguf/index.ts";
