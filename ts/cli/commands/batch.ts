@@ -13,7 +13,8 @@ import { runBatch, type BatchExecutor, type BatchSummary } from "../../batch/run
 import { DEMO_MODEL } from "../../model/demo.ts";
 import { Model } from "../../model/model.ts";
 import type { Fields } from "../../server/params.ts";
-import { addSamplingOptions, intOption, type SamplingFlags } from "../options.ts";
+import type { Backend } from "../../engine/backend.ts";
+import { addBackendOption, addSamplingOptions, intOption, type SamplingFlags } from "../options.ts";
 import { ThroughputProgress } from "../progress.ts";
 
 interface BatchFlags extends SamplingFlags {
@@ -22,6 +23,7 @@ interface BatchFlags extends SamplingFlags {
   parallel: number;
   nPredict: number;
   threads?: number;
+  backend: Backend;
   ctx?: number;
   ignoreEos?: boolean;
   endpoint?: string;
@@ -52,7 +54,7 @@ export function registerBatch(program: Command): void {
     .option("--lookup", "speculative decoding by prompt lookup (with --draft: lookup first)")
     .option("--draft-max <n>", "largest draft per step (default 8)", intOption("--draft-max", 1, 64))
     .option("--json", "print a JSON summary on stdout when done");
-  addSamplingOptions(cmd).action(async (input: string, flags: BatchFlags) => {
+  addBackendOption(addSamplingOptions(cmd)).action(async (input: string, flags: BatchFlags) => {
     const seed = flags.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
     const defaults = defaultFields(flags, seed);
     let executor: BatchExecutor;
@@ -61,10 +63,10 @@ export function registerBatch(program: Command): void {
       if (flags.draft || flags.lookup) throw new IngotError("BAD_ARGUMENT", "--draft and --lookup run locally: the endpoint's server decides how it decodes");
       executor = new RemoteExecutor({ endpoint: flags.endpoint, model: flags.model, apiKey: flags.apiKey ?? process.env.OPENAI_API_KEY, parallel: flags.parallel });
     } else {
-      const model = Model.load(flags.model ?? DEMO_MODEL, { threads: flags.threads });
+      const model = Model.load(flags.model ?? DEMO_MODEL, { threads: flags.threads, backend: flags.backend });
       vocabSize = model.tokenizer.vocabSize;
       executor = flags.draft || flags.lookup
-        ? new SpeculativeExecutor(model, { draft: flags.draft ? Model.load(flags.draft, { threads: flags.threads }) : undefined, lookup: flags.lookup, draftMax: flags.draftMax, contextLength: flags.ctx })
+        ? new SpeculativeExecutor(model, { draft: flags.draft ? Model.load(flags.draft, { threads: flags.threads, backend: flags.backend }) : undefined, lookup: flags.lookup, draftMax: flags.draftMax, contextLength: flags.ctx })
         : new LocalExecutor(model, { parallel: flags.parallel, contextLength: flags.ctx });
     }
 
