@@ -78,20 +78,14 @@ void ingot_dot_q5_K_avx2(int n, float *s, const void *w, const void *xv) {
 void ingot_dot_q6_K_avx2(int n, float *s, const void *w, const void *xv) {
     const ingot_block_q6_K *x = w;
     const ingot_block_q8_K *y = xv;
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; ++i) {
         const int8_t *sc = x[i].scales;
         const int8_t *q8 = y[i].qs;
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 2; ++c) {
-            const __m256i ql0 = load256(x[i].ql + 64 * c), ql1 = load256(x[i].ql + 64 * c + 32);
-            const __m256i qh = load256(x[i].qh + 32 * c);
             __m256i q[4];
-            q[0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m2), 4));
-            q[1] = _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m2), 4));
-            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m2), 4));
-            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4));
+            q6_K_unpack_half(&x[i], c, q);
             for (int m = 0; m < 4; ++m) {
                 const int g = 8 * c + 2 * m;
                 const __m256i p = _mm256_maddubs_epi16(q[m], load256(q8 + 128 * c + 32 * m));

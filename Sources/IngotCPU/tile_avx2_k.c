@@ -61,7 +61,6 @@ INLINE void q4_K_n(const int NT, int n, float *s, size_t lds, const void *w, con
 
 INLINE void q6_K_n(const int NT, int n, float *s, size_t lds, const void *w, const uint8_t *x, size_t ldx) {
     const ingot_block_q6_K *wb = w;
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
     __m256 acc[INGOT_TILE_TOKENS];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; ++i) {
@@ -69,13 +68,8 @@ INLINE void q6_K_n(const int NT, int n, float *s, size_t lds, const void *w, con
         __m256i sumi[INGOT_TILE_TOKENS];
         for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
         for (int c = 0; c < 2; ++c) {
-            const __m256i ql0 = load256(wb[i].ql + 64 * c), ql1 = load256(wb[i].ql + 64 * c + 32);
-            const __m256i qh = load256(wb[i].qh + 32 * c);
             __m256i q[4];
-            q[0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m2), 4));
-            q[1] = _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m2), 4));
-            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m2), 4));
-            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4));
+            q6_K_unpack_half(&wb[i], c, q);
             for (int m = 0; m < 4; ++m) {
                 const int g = 8 * c + 2 * m;
                 const __m256i scp = ingot_pair_i16(sc[g], sc[g + 1]);

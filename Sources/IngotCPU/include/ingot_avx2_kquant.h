@@ -6,6 +6,7 @@
 #define INGOT_AVX2_KQUANT_H
 
 #include "ingot_avx2_util.h"
+#include "ingot_quant_blocks.h"
 
 #if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 
@@ -41,6 +42,18 @@ static inline int k4_mins_dot(const uint8_t *mins8, const int16_t *bsums) {
     const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins8));
     const __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)bsums), _mm_loadu_si128((const __m128i *)(bsums + 8)));
     return ingot_hsum_i32x4(_mm_madd_epi16(mins, pairs));
+}
+
+/* Q6_K: the 6-bit quants of half `c` (0 or 1) of a block, as four vectors of 32 values in 0..63
+ * (the -32 offset is applied by the caller through the scale sums). */
+static inline void q6_K_unpack_half(const ingot_block_q6_K *b, int c, __m256i q[4]) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
+    const __m256i ql0 = load256(b->ql + 64 * c), ql1 = load256(b->ql + 64 * c + 32);
+    const __m256i qh = load256(b->qh + 32 * c);
+    q[0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m2), 4));
+    q[1] = _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m2), 4));
+    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m2), 4));
+    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4));
 }
 
 #endif
