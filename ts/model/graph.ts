@@ -41,6 +41,26 @@ export function slotWidths(c: ModelConfig): Record<Slot, number> {
 /** Slots whose rows are output rows (sized by the output capacity, not the token capacity). */
 export const OUTPUT_SLOTS: ReadonlySet<Slot> = new Set<Slot>(["hidden", "hiddenNorm", "logits"]);
 
+/** Where each slot lives in one activation buffer: byte offsets and the buffer's total size. */
+export interface SlotLayout {
+  offset: Map<Slot, number>;
+  bytes: number;
+}
+
+/**
+ * Lays the slots out in one buffer, `tokens` rows each (output slots: `outputs` rows), each slot
+ * starting at a multiple of `alignment` bytes (the engine's preference).
+ */
+export function layoutSlots(c: ModelConfig, tokens: number, outputs: number, alignment: number): SlotLayout {
+  const offset = new Map<Slot, number>();
+  let bytes = 0;
+  for (const [slot, width] of Object.entries(slotWidths(c)) as [Slot, number][]) {
+    offset.set(slot, bytes);
+    bytes += Math.ceil((4 * width * (OUTPUT_SLOTS.has(slot) ? outputs : tokens)) / alignment) * alignment;
+  }
+  return { offset, bytes };
+}
+
 export function buildForwardGraph(c: ModelConfig, w: ModelWeights): GraphOp[] {
   const ops: GraphOp[] = [{ op: "embed", table: w.tokenEmbedding, out: "x" }];
   w.layers.forEach((l, layer) => {

@@ -8,7 +8,7 @@ import { IngotError } from "../../errors.ts";
 import type { GgufTensorInfo } from "../../gguf/index.ts";
 import { GgmlType } from "../../gguf/index.ts";
 import type { ModelConfig } from "../../model/config.ts";
-import { buildForwardGraph, OUTPUT_SLOTS, slotWidths, type Slot } from "../../model/graph.ts";
+import { buildForwardGraph, layoutSlots, slotWidths } from "../../model/graph.ts";
 import type { Model } from "../../model/model.ts";
 import { resolveContextOptions, STEP, StepWriter, stepWords } from "../step.ts";
 import type { Batch, ContextOptions, InferenceContext, TopKRows } from "../types.ts";
@@ -52,13 +52,9 @@ export class CpuContext implements InferenceContext {
 
     // Activation slots.
     const widths = slotWidths(c);
-    const slotOffset = new Map<Slot, number>();
-    let total = 0;
-    for (const [slot, width] of Object.entries(widths) as [Slot, number][]) {
-      slotOffset.set(slot, total);
-      total += align(4 * width * (OUTPUT_SLOTS.has(slot) ? this.outputCapacity : cap));
-    }
-    const activations = this.own(new NativeBuffer(total));
+    const layout = layoutSlots(c, cap, this.outputCapacity, ALIGN);
+    const slotOffset = layout.offset;
+    const activations = this.own(new NativeBuffer(layout.bytes));
     this.logits = activations.f32(slotOffset.get("logits")!, this.outputCapacity * c.vocabSize);
 
     // Quantised-activation scratch, big enough for the widest matmul input of any weight type.

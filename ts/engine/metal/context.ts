@@ -11,7 +11,7 @@
 import { IngotError } from "../../errors.ts";
 import { GgmlType, type GgufTensorInfo } from "../../gguf/index.ts";
 import type { ModelConfig } from "../../model/config.ts";
-import { buildForwardGraph, OUTPUT_SLOTS, slotWidths, type Slot } from "../../model/graph.ts";
+import { buildForwardGraph, layoutSlots, slotWidths } from "../../model/graph.ts";
 import type { Model } from "../../model/model.ts";
 import type { Batch, ContextOptions, InferenceContext, TopKRows } from "../types.ts";
 import { Storage } from "./abi.ts";
@@ -74,13 +74,9 @@ export class MetalContext implements InferenceContext {
     this.step = new StepWriter(new Int32Array(stepBuf.bytes().buffer, stepBuf.bytes().byteOffset, stepWords(cap)), { ...r, vocabSize: c.vocabSize });
 
     const widths = slotWidths(c);
-    const slotOffset = new Map<Slot, number>();
-    let total = 0;
-    for (const [slot, width] of Object.entries(widths) as [Slot, number][]) {
-      slotOffset.set(slot, total);
-      total += align(4 * width * (OUTPUT_SLOTS.has(slot) ? this.outputCapacity : cap));
-    }
-    const activations = this.own(device.buffer(total, Storage.SHARED));
+    const layout = layoutSlots(c, cap, this.outputCapacity, ALIGN);
+    const slotOffset = layout.offset;
+    const activations = this.own(device.buffer(layout.bytes, Storage.SHARED));
     const bytes = activations.bytes();
     this.logits = new Float32Array(bytes.buffer, bytes.byteOffset + slotOffset.get("logits")!, this.outputCapacity * c.vocabSize);
 
