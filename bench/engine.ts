@@ -1,5 +1,6 @@
 /**
- * `bun bench/engine.ts [--quick] [--only demo|1b] [--runs n] [--threads n]`: prefill and decode speed of
+ * `bun bench/engine.ts [--quick] [--only demo|1b] [--match text] [--runs n] [--threads n] [--no-save]`:
+ * prefill and decode speed of
  * ingot's CPU engine side by side with node-llama-cpp (llama.cpp's CPU build) on the same files, same
  * threads, same token ids, in one process. Writes bench/results/engine.{json,md}.
  *
@@ -22,6 +23,9 @@ const value = (name: string, fallback: number) => {
 };
 const quick = flag("--quick");
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+/** Keep only rows whose label contains this text (e.g. "1B shape Q8_0"); partial runs are not saved. */
+const match = args.includes("--match") ? args[args.indexOf("--match") + 1] : undefined;
+const save = !flag("--no-save") && match === undefined;
 const runs = value("--runs", quick ? 2 : 5);
 const threads = value("--threads", 2);
 
@@ -107,13 +111,14 @@ if (only !== "demo") {
   }
 }
 const rows: Row[] = [];
-for (const c of cases) {
+for (const c of cases.filter((c) => match === undefined || c.label.includes(match))) {
   process.stderr.write(`measuring ${c.label}...\n`);
   rows.push(await measure(c));
 }
 const md = table(rows);
 console.log(md);
 const outDir = join(import.meta.dir, "results");
+if (!save) process.exit(0);
 mkdirSync(outDir, { recursive: true });
 const meta = { date: new Date().toISOString(), threads, runs, cpu: navigator.hardwareConcurrency };
 writeFileSync(join(outDir, "engine.json"), JSON.stringify({ ...meta, rows }, null, 2));
