@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "ingot_kernels.h"
+#include "ingot_repack.h"
 #include "pool.h"
 
 struct ingot_cpu_engine {
@@ -74,4 +75,19 @@ int ingot_cpu_vec_dot_type(int weight_type) {
   const ingot_type_traits *tr = ingot_get_type_traits(weight_type);
   if (!tr) return engine_fail(INGOT_E_UNSUPPORTED, "unsupported weight type %d", weight_type);
   return tr->vec_dot_type;
+}
+
+int ingot_cpu_repacked_layout(int type, int64_t rows, int64_t k) { return ingot_repacked_layout(type, rows, k); }
+
+int64_t ingot_cpu_repacked_bytes(int layout, int64_t rows, int64_t k) {
+  const size_t bytes = ingot_repacked_bytes(layout, rows, k);
+  if (!bytes) return engine_fail(INGOT_E_INVALID, "repack: layout %d does not apply to %lld x %lld", layout, (long long)rows, (long long)k);
+  return (int64_t)bytes;
+}
+
+int ingot_cpu_repack(int layout, const void *src, int64_t src_row_bytes, int64_t rows, int64_t k, void *dst) {
+  if (ingot_cpu_repacked_bytes(layout, rows, k) < 0) return INGOT_E_INVALID;
+  if (src_row_bytes < 0 || ingot_repack(layout, src, (size_t)src_row_bytes, (int)rows, (int)k, dst) != INGOT_K_OK)
+    return engine_fail(INGOT_E_INVALID, "repack: bad source rows");
+  return 0;
 }

@@ -11,6 +11,7 @@
 #include "ingot_fp16.h"
 #include "ingot_kernels.h"
 #include "ingot_quant_blocks.h"
+#include "ingot_repack.h"
 
 /* activations of one token block should stay in L2 (1 MiB per core here; keep a margin) */
 #define ACT_BLOCK_BYTES (256 * 1024)
@@ -90,6 +91,8 @@ static int matmul_tiled(const ingot_type_traits *t, const uint8_t *w, size_t w_r
 
 int ingot_matmul_rows_impl(int type, int impl, const void *W, size_t w_row_bytes, int k, const void *xq,
                            size_t xq_row_bytes, int n_tokens, float *Y, int ldy, int row_begin, int row_end) {
+    if (ingot_x8_layout_of(type))
+        return ingot_matmul_repacked(type, W, k, xq, xq_row_bytes, n_tokens, Y, ldy, row_begin, row_end);
     const ingot_type_traits *t = ingot_get_type_traits(type);
     const int err = check_args(t, W, w_row_bytes, k, xq, xq_row_bytes, n_tokens, Y, ldy, row_begin, row_end);
     if (err) return err;

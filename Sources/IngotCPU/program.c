@@ -15,6 +15,7 @@
 
 #include "engine.h"
 #include "ingot_kernels.h"
+#include "ingot_repack.h"
 #include "pool.h"
 
 /* A segment: ops that run back to back (all but the last marked INGOT_OP_NO_BARRIER_AFTER). It is cut
@@ -206,9 +207,17 @@ static int validate(const struct ingot_op *op, int index) {
   if (op->opcode & ~(int64_t)(INGOT_OP_CODE_MASK | INGOT_OP_NO_BARRIER_AFTER))
     return engine_fail(INGOT_E_UNSUPPORTED, "op %d: unknown flags in opcode word %lld", index, (long long)op->opcode);
   switch (op->opcode & INGOT_OP_CODE_MASK) {
+  case INGOT_OP_MATMUL:
+    if (a[0] >= INGOT_LAYOUT_Q4_0_X8) {
+      const ingot_x8_layout *l = ingot_x8_layout_of((int)a[0]);
+      if (!l || ingot_repacked_layout(l->file_type, a[4], a[3]) != a[0])
+        return engine_fail(INGOT_E_UNSUPPORTED, "op %d: weight layout %lld does not apply to %lld x %lld on this build", index,
+                           (long long)a[0], (long long)a[4], (long long)a[3]);
+      return INGOT_OK;
+    }
+    /* fall through */
   case INGOT_OP_GET_ROWS:
   case INGOT_OP_QUANTIZE:
-  case INGOT_OP_MATMUL:
     if (!weight_type_ok(a[0])) return engine_fail(INGOT_E_UNSUPPORTED, "op %d: unsupported weight type %lld", index, (long long)a[0]);
     return INGOT_OK;
   case INGOT_OP_TOPK:

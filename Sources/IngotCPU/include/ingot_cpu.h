@@ -106,6 +106,16 @@ int ingot_cpu_vec_dot_type(int weight_type);
 /* Size in bytes of a row of `n` elements stored as `type`, or a negative error. */
 int64_t ingot_cpu_row_bytes(int type, int64_t n);
 
+/* Weight layouts the engine prefers over the file's: the layout id MATMUL ops take for a `rows` x `k`
+ * matrix of file type `type` once repacked with ingot_cpu_repack, or 0 when the file's
+ * layout is what this build runs best (ingot_repack.h). */
+int ingot_cpu_repacked_layout(int type, int64_t rows, int64_t k);
+/* Bytes a rows x k matrix takes in `layout`, or a negative error. */
+int64_t ingot_cpu_repacked_bytes(int layout, int64_t rows, int64_t k);
+/* Repacks a matrix (rows of src_row_bytes) into `layout` at dst (ingot_cpu_repacked_bytes of room);
+ * 0 or a negative error. */
+int ingot_cpu_repack(int layout, const void *src, int64_t src_row_bytes, int64_t rows, int64_t k, void *dst);
+
 #ifdef __cplusplus
 }
 #endif

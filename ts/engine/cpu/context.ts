@@ -15,6 +15,7 @@ import type { Batch, ContextOptions, InferenceContext, TopKRows } from "../types
 import { cpuEngine } from "./engine.ts";
 import { lowerToCpu, lowerTopK, OP_WORDS, type CpuMemory } from "./lower.ts";
 import { check, cpuLibrary, NativeBuffer } from "./native.ts";
+import { repackedWeights } from "./repack.ts";
 
 /** The engine's top-k op keeps at most this many candidates per row (ingot_topk). */
 const TOPK_MAX = 256;
@@ -59,6 +60,7 @@ export class CpuContext implements InferenceContext {
 
     // Quantised-activation scratch, big enough for the widest matmul input of any weight type.
     const graph = buildForwardGraph(c, model.weights);
+    const repacked = repackedWeights(model, graph);
     let xqRow = 0;
     for (const op of graph) {
       if (op.op === "matmul") xqRow = Math.max(xqRow, Number(lib.ingot_cpu_quantized_row_bytes(op.weight.type, op.weight.dims[0]!)));
@@ -74,6 +76,7 @@ export class CpuContext implements InferenceContext {
       slot: (s) => activations.address(slotOffset.get(s)!),
       slotWidth: (s) => widths[s],
       weight: (t) => model.tensorAddress(t),
+      matmulWeight: (t) => repacked.get(t) ?? { type: t.type, address: model.tensorAddress(t) },
       f32Vector: (t) => this.f32Vector(t),
       rowBytes: (type, n) => check(lib.ingot_cpu_row_bytes(type, n), "row size"),
       quantizedRowBytes: (type, n) => check(lib.ingot_cpu_quantized_row_bytes(type, n), "activation row size"),

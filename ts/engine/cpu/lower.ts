@@ -32,6 +32,8 @@ export interface CpuMemory {
   slotWidth(s: Slot): number;
   /** Address of a weight tensor's data (any type, as stored in the file). */
   weight(t: GgufTensorInfo): bigint;
+  /** A matmul weight as the engine runs it: the file's type and data, or a repacked layout (repack.ts). */
+  matmulWeight(t: GgufTensorInfo): { type: number; address: bigint };
   /** Address of an F32 copy of a small vector (norm weights, biases, rope factors). */
   f32Vector(t: GgufTensorInfo): bigint;
   rowBytes(type: number, n: number): number;
@@ -115,8 +117,9 @@ export function lowerToCpu(graph: GraphOp[], c: ModelConfig, m: CpuMemory): BigI
             { reads: [op.x], writes: ["xq"], rowLocal: op.rows });
           quantized = { slot: op.x, vecDotType: vdt };
         }
+        const weight = m.matmulWeight(op.weight);
         w.push(Opcode.MATMUL, [
-          op.weight.type, m.weight(op.weight), m.rowBytes(op.weight.type, k), k, n, m.xq, xqRow,
+          weight.type, weight.address, m.rowBytes(op.weight.type, k), k, n, m.xq, xqRow,
           m.slot(op.out), m.slotWidth(op.out), 0, 0, ROWS[op.rows],
         ], { reads: ["xq"], writes: [op.out] });
         break;
