@@ -21,10 +21,9 @@ enum {
   ROWS_OUTPUTS = 1,
   // Values per dequantisation chunk: every weight-type policy produces 16 values at a time.
   CHUNK = 16,
-  // mul_mv: simdgroups per threadgroup, output rows per simdgroup, most tokens per dispatch.
+  // mul_mv: simdgroups per threadgroup, output rows per simdgroup, most matrices per dispatch.
   MV_SIMDGROUPS = 2,
   MV_ROWS = 4,
-  MV_MAX_TOKENS = 8,
   MV_MAX_MATRICES = 3,
   // mul_mm: one threadgroup computes MM_TILE_TOKENS x MM_TILE_ROWS outputs, MM_TILE_K inputs a step.
   MM_TILE_ROWS = 32,
@@ -51,20 +50,19 @@ struct GetRowsArgs {
   int vocab;    // table rows (ids outside are skipped)
 };
 
-// y[m][t] (+)= W_m x[t] for up to three matrices of one weight type reading the same input,
-// with an optional RMS-norm prologue, bias, residual add, or a SwiGLU pair (W0 gate, W1 up).
+// y_m (+)= W_m x for one input row x and up to three matrices of one weight type, with an optional
+// RMS-norm prologue, bias, residual add, or a SwiGLU pair (W0 gate, W1 up). One row only: batches of
+// several rows go through mul_mm.
 struct MvArgs {
   int k;
   int x_stride;
-  int rows;     // ROWS_TOKENS or ROWS_OUTPUTS
-  int cap;
-  int gather;   // 1: input row t is x[output_rows[t]]
+  int cap;      // step capacity (where output_rows starts)
+  int gather;   // 1: the input row is x[output_rows[0]], else x[0]
   int norm;     // 1: x is RMS-normalised and multiplied by the norm weight first
   float eps;
   int pair;     // 1: y0 = silu(W0 x + b0) * (W1 x + b1)
   int n_mat;
   int n[3];     // output rows of each matrix
-  int y_stride[3];
   int bias[3];
   int residual[3];  // 1: y = previous y + W x
 };

@@ -1,9 +1,12 @@
-// mul_mm.h — matrix x matrix for prefill and larger batches with simdgroup_matrix (8x8) products.
-// A threadgroup of MM_SIMDGROUPS simdgroups computes an MM_TILE_TOKENS x MM_TILE_ROWS tile of the
-// output: per MM_TILE_K step, half the threads dequantise the weight tile (policy P) into
-// threadgroup memory while the other half stage the activations; each simdgroup then multiplies a
-// 16 x 16 quarter. The tile goes through threadgroup memory on the way out so edges, bias and the
-// residual add are handled in one place. Threadgroups beyond the step's token count exit at once.
+// mul_mm.h — matrix x matrix with simdgroup_matrix (8x8) products, for every batch of more than one
+// row: prefill and speculative verification (k+1 tokens). A threadgroup of MM_SIMDGROUPS simdgroups
+// computes an MM_TILE_TOKENS x MM_TILE_ROWS tile of the output: per MM_TILE_K step, half the threads
+// dequantise the weight tile (policy P) into threadgroup memory while the other half stage the
+// activations; each simdgroup then multiplies a 16 x 16 quarter. The tile goes through threadgroup
+// memory on the way out so edges, bias and the residual add are handled in one place.
+// Rows past the step's count: threadgroups whose tile starts there exit at once; in a partly filled
+// tile (a verification batch of k+1 <= 8 tokens fills at most a quarter of one) they are staged as
+// zeros, never read from x, and never written.
 #ifndef INGOT_MUL_MM_H
 #define INGOT_MUL_MM_H
 
@@ -48,9 +51,8 @@ kernel void mul_mm(constant MmArgs &a [[buffer(0)]],
       for (int i = 0; i < CHUNK; i++) wt[r * MM_TILE_K + ch * CHUNK + i] = v[i];
     } else {
       for (int e = tid - loaders; e < MM_TILE_TOKENS * MM_TILE_K; e += MM_SIMDGROUPS * SIMD_WIDTH - loaders) {
-        const int tok = e / MM_TILE_K, kk = e % MM_TILE_K;
-        const int t = min(t0 + tok, nt - 1);
-        xt[e] = k0 + kk < a.k ? x[t * a.x_stride + k0 + kk] : 0.0f;
+        const int t = t0 + e / MM_TILE_K, kk = k0 + e % MM_TILE_K;
+        xt[e] = t < nt && kk < a.k ? x[t * a.x_stride + kk] : 0.0f;
       }
     }
     threadgroup_barrier(mem_flags::mem_threadgroup);

@@ -31,8 +31,8 @@ struct KernelBench: ParsableCommand {
     try check(ingotMetalPipeline(device, "mul_mv_\(type)", &pipeline))
 
     let weightBytes = n * (k / block.values) * block.bytes
-    // MvArgs (shaders/kargs.h): k, x_stride, rows, cap, gather, norm, eps, pair, n_mat, n[3], y_stride[3], bias[3], residual[3].
-    let args: [Int32] = [Int32(k), Int32(k), 0, 1, 0, 0, 0, 0, 1, Int32(n), 0, 0, Int32(n), 0, 0, 0, 0, 0, 0, 0, 0]
+    // MvArgs (shaders/kargs.h): k, x_stride, cap, gather, norm, eps, pair, n_mat, n[3], bias[3], residual[3].
+    let args: [Int32] = [Int32(k), Int32(k), 1, 0, 0, 0, 0, 1, Int32(n), 0, 0, 0, 0, 0, 0, 0, 0]
     let step: [Int32] = [1, 1, 0, 0, 0, 0, 0, 0]
     let argsBuffer = try buffer(device, bytes: args.count * 4, contents: args)
     let stepBuffer = try buffer(device, bytes: step.count * 4, contents: step)

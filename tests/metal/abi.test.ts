@@ -3,7 +3,8 @@
  * compiling the header with clang), error reporting with the engine's message, and the byte
  * counters of the profiling build on a kernel whose traffic is known exactly.
  */
-import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { useModelTestTimeout } from "../timeouts.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import { repoRoot } from "../../ts/engine/metal/paths.ts";
 import { emuDevice, readF32, stepBuffer, upload, zeros } from "./helpers.ts";
 
 // Builds the emulator on first use and runs models: bun resets the preload's timeout per file.
-setDefaultTimeout(600_000);
+useModelTestTimeout();
 
 let dev: MetalDevice, profiled: MetalDevice;
 beforeAll(async () => {

@@ -2,21 +2,28 @@
  * The whole Metal path (lowering, programs, the real shaders) through the MSL emulator on the demo
  * target, F16 and Q4_K_M: greedy tokens equal the CPU engine's and llama.cpp's continuation, logits
  * agree with the CPU engine within tolerance (Metal keeps activations in float where the CPU
- * quantises them for its dot products), and speculative verification of k+1 tokens, several
- * sequences per batch and on-device argmax/top-k go through the same programs.
+ * quantises them for its dot products), speculative verification of k+1 tokens runs its matmuls
+ * through mul_mm (simdgroup_matrix) and gives the CPU engine's logits and argmax on every row, greedy
+ * speculative decoding with the draft model gives plain greedy's tokens, and several sequences per
+ * batch and on-device argmax/top-k go through the same programs.
  */
-import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createContext } from "../../ts/engine/backend.ts";
-import type { MetalContext } from "../../ts/engine/metal/context.ts";
-import type { InferenceContext } from "../../ts/engine/types.ts";
-import { DEMO_MODEL } from "../../ts/model/demo.ts";
+import { VERIFY_TOKENS, type MetalContext, type ProgramRun } from "../../ts/engine/metal/context.ts";
+import type { Batch, InferenceContext } from "../../ts/engine/types.ts";
+import { generate } from "../../ts/generate/generate.ts";
+import { Sequence } from "../../ts/generate/sequence.ts";
+import { DEMO_DRAFT, DEMO_MODEL } from "../../ts/model/demo.ts";
 import { Model } from "../../ts/model/model.ts";
+import { Sampler } from "../../ts/sampling/sampler.ts";
+import { drain, generateSpeculative, ModelDrafter } from "../../ts/speculative/index.ts";
+import { useModelTestTimeout } from "../timeouts.ts";
 import { emuDevice } from "./helpers.ts";
 
 // Builds the emulator on first use and runs models: bun resets the preload's timeout per file.
-setDefaultTimeout(600_000);
+useModelTestTimeout();
 
 const fixtures = join(import.meta.dir, "..", "fixtures");
 const PROMPTS = ["In the beginning God created", "And the LORD said unto Moses,", "Blessed are the"];
@@ -49,6 +56,11 @@ function greedy(ctx: InferenceContext, prompt: number[], n: number, seq = 0): { 
     tokens = [out[out.length - 1]!];
   }
   return { tokens: out, first: first! };
+}
+
+/** The weight kernels of a program's matmuls (mul_mv or mul_mm). */
+function matmulKernels(run: ProgramRun): string[] {
+  return run.calls.map((c) => c.kernel).filter((k) => /^mul_m[mv]_/.test(k));
 }
 
 beforeAll(async () => {
@@ -96,18 +108,58 @@ for (const m of MODELS) {
       expect(metal.lastProgram()!.calls.some((call) => call.kernel.startsWith("mul_mm_"))).toBe(true);
     });
 
-    test("speculative verification: k+1 tokens in one batch give the logits of k+1 single steps", () => {
-      const ids = model.tokenizer.encode(PROMPTS[1]!);
-      const { tokens } = greedy(metal, ids, 6);
-      const draft = tokens.slice(0, 5); // k = 4 drafted tokens plus the last accepted one
-      const verify = metal.forward({ tokens: draft, positions: draft.map((_, i) => ids.length + i), seqIds: draft.map(() => 0), outputs: draft.map((_, i) => i) });
-      const vocab = model.config.vocabSize;
-      for (let i = 0; i < 5; i++) expect(argmax(verify, i * vocab, vocab)).toBe(tokens[i + 1]!);
-      expect(metal.lastProgram()!.capacity).toBe(8);
-      // The CPU engine verifies the same batch to the same tokens, with close logits.
-      greedy(cpu, ids, 6);
-      const c = cpu.forward({ tokens: draft, positions: draft.map((_, i) => ids.length + i), seqIds: draft.map(() => 0), outputs: draft.map((_, i) => i) });
-      expect(maxAbsDiff(c, verify)).toBeLessThan(2 * m.logitTolerance);
+    for (const rows of [5, VERIFY_TOKENS]) {
+      test(`speculative verification of k+1 = ${rows} tokens: mul_mm, and the CPU engine's logits and argmax on every row`, () => {
+        const ids = model.tokenizer.encode(PROMPTS[1]!);
+        const { tokens } = greedy(metal, ids, rows + 1);
+        const draft = tokens.slice(0, rows); // k drafted tokens after the last accepted one
+        const batch = { tokens: draft, positions: draft.map((_, i) => ids.length + i), seqIds: draft.map(() => 0), outputs: draft.map((_, i) => i) };
+        const verify = Float32Array.from(metal.forward(batch));
+        const run = metal.lastProgram()!;
+        expect(run.capacity).toBe(VERIFY_TOKENS);
+        const kernels = matmulKernels(run);
+        expect(kernels.length).toBe(7 * model.config.layers + 1);
+        expect(kernels.every((k) => k.startsWith("mul_mm_"))).toBe(true);
+        // The CPU engine verifies the same batch (after the same prompt) to the same tokens, with close logits.
+        cpu.forward({ tokens: ids, positions: ids.map((_, i) => i), seqIds: ids.map(() => 0), outputs: [ids.length - 1] });
+        const c = cpu.forward(batch);
+        const vocab = model.config.vocabSize;
+        for (let i = 0; i < rows; i++) {
+          expect(argmax(verify, i * vocab, vocab)).toBe(tokens[i + 1]!); // = the single steps' tokens
+          expect(argmax(verify, i * vocab, vocab)).toBe(argmax(c, i * vocab, vocab));
+        }
+        expect(maxAbsDiff(c, verify)).toBeLessThan(2 * m.logitTolerance);
+      });
+    }
+
+    test("greedy speculative decoding with the draft model equals plain greedy decoding", () => {
+      const draftModel = Model.load(DEMO_DRAFT, { threads: 2 });
+      using draftCtx = createContext(draftModel, { backend: "metal-emu", contextLength: 96, batchCapacity: 48, outputCapacity: 1 });
+      const prompt = model.tokenizer.encode(PROMPTS[1]!);
+      const opts = { temperature: 0, maxTokens: 24, ignoreEos: true };
+      const plain = drain(generate(model.tokenizer, new Sequence(metal), prompt, opts));
+      // Every target forward whose rows all give logits is a verification: note the program it ran.
+      const verifications: { rows: number; run: ProgramRun }[] = [];
+      const forward = metal.forward;
+      metal.forward = (batch: Batch) => {
+        const logits = forward.call(metal, batch);
+        if (batch.outputs.length > 1) verifications.push({ rows: batch.outputs.length, run: metal.lastProgram()! });
+        return logits;
+      };
+      try {
+        const drafter = new ModelDrafter(new Sequence(draftCtx), new Sampler(draftModel.config.vocabSize, { temperature: 0 }));
+        const spec = drain(generateSpeculative(model.tokenizer, new Sequence(metal), drafter, prompt, { ...opts, draftMax: 4, draftLength: 4 }));
+        expect(spec.tokens).toEqual(plain.tokens);
+        expect(spec.stats.speculative.accepted).toBeGreaterThan(0);
+        expect(verifications.length).toBeGreaterThan(0);
+        expect(verifications.some((v) => v.rows === 5)).toBe(true);
+        for (const { run } of verifications) {
+          expect(run.capacity).toBe(VERIFY_TOKENS);
+          expect(matmulKernels(run).every((k) => k.startsWith("mul_mm_"))).toBe(true);
+        }
+      } finally {
+        delete (metal as { forward?: unknown }).forward; // back to the prototype's method
+      }
     });
 
     test("two sequences in one batch, device argmax and top-k", () => {

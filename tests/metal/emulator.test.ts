@@ -3,7 +3,8 @@
  * rely on (threadgroup memory and barriers, simdgroup exchanges, simdgroup_matrix, deadlock reports),
  * checked on a small library of self-test kernels built from tools/metal-emu/selftest.
  */
-import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { useModelTestTimeout } from "../timeouts.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { buildKernelLibrary } from "../../tools/metal-emu/build.ts";
@@ -13,7 +14,7 @@ import { emuPaths, repoRoot } from "../../ts/engine/metal/paths.ts";
 import { emuDevice, readF32, readI32, upload, zeros } from "./helpers.ts";
 
 // Builds the emulator on first use and runs models: bun resets the preload's timeout per file.
-setDefaultTimeout(600_000);
+useModelTestTimeout();
 
 describe("generator", () => {
   test("threadgroup arrays declared in a body become shared storage, consecutive ones too", () => {

@@ -3,7 +3,8 @@
  * ts/engine/metal/kargs.ts, the weight policies of shaders/dequant.h against the kernel table and
  * GGUF's block sizes, and the generated instantiation file against the table that generates it.
  */
-import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { useModelTestTimeout } from "../timeouts.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ggmlTypeInfo } from "../../ts/gguf/index.ts";
@@ -14,7 +15,7 @@ import { shaderDir } from "../../ts/engine/metal/paths.ts";
 import { emuDevice } from "./helpers.ts";
 
 // Builds the emulator on first use and runs models: bun resets the preload's timeout per file.
-setDefaultTimeout(600_000);
+useModelTestTimeout();
 
 const header = readFileSync(join(shaderDir, "kargs.h"), "utf8").replace(/\/\/[^\n]*/g, "");
 

@@ -3,17 +3,18 @@
  * kernels (its dequantiser, norm, rope, swiglu, argmax, top-k) or against direct float64
  * references — on odd shapes (row counts not a multiple of any tile, several tokens) and real ones.
  */
-import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RopeMode } from "../../ts/engine/cpu/kernels-ffi.ts";
 import type { MetalDevice } from "../../ts/engine/metal/device.ts";
 import * as kc from "../../ts/engine/metal/dispatches.ts";
 import { K } from "../../ts/engine/metal/kargs.ts";
 import { WEIGHT_KERNELS } from "../../ts/engine/metal/kernel-table.ts";
 import { check, dequantize, ensureBuilt, gaussian, kernels, quantize } from "../native/helpers.ts";
+import { useModelTestTimeout } from "../timeouts.ts";
 import { emuDevice, maxRelError, readF32, readI32, runCalls, stepBuffer, upload, zeros } from "./helpers.ts";
 
-// Builds the emulator on first use and runs models: bun resets the preload's timeout per file.
-setDefaultTimeout(600_000);
+// Builds the emulator on first use: bun resets the preload's timeout per file.
+useModelTestTimeout();
 
 let dev: MetalDevice;
 beforeAll(async () => {
@@ -52,28 +53,63 @@ describe("weight kernels, every type", () => {
       const got = readF32(rows, k * ids.length);
       ids.forEach((id, i) => expect(got.subarray(i * k, (i + 1) * k)).toEqual(wd.subarray(id * k, (id + 1) * k)));
 
-      for (const tokens of [1, 3, 8]) {
-        const x = gaussian(tokens * k, 5 + tokens);
-        const ref = matmulRef(wd, x, n, k, tokens);
-        const y = zeros(dev, 4 * n * tokens);
-        const step = stepBuffer(dev, 8, { nTokens: tokens });
-        runCalls(dev, [kc.mulMv({
-          ...where, type: w.type, k, x: upload(dev, x), xStride: k, rows: K.ROWS_TOKENS, cap: 8, step, gather: false, norm: null, pair: false,
-          mats: [{ w: table, n, y, yStride: n, bias: null, residual: false }],
-        })]);
-        expect(maxRelError(ref, readF32(y, n * tokens))).toBeLessThan(2e-6);
-      }
-
-      const tokens = 41; // two token tiles, the second mostly empty
-      const x = gaussian(tokens * k, 77);
-      const y = zeros(dev, 4 * n * tokens);
-      runCalls(dev, [kc.mulMm({
-        ...where, type: w.type, k, n, x: upload(dev, x), xStride: k, w: table, bias: null, y, yStride: n, residual: false,
-        rows: K.ROWS_TOKENS, cap: 64, rowCapacity: 64, step: stepBuffer(dev, 64, { nTokens: tokens }),
+      // mul_mv: one row (decode).
+      const x1 = gaussian(k, 5);
+      const y1 = zeros(dev, 4 * n);
+      runCalls(dev, [kc.mulMv({
+        ...where, type: w.type, k, x: upload(dev, x1), xStride: k, cap: 1, step: stepBuffer(dev, 1, { nTokens: 1 }), gather: false, norm: null, pair: false,
+        mats: [{ w: table, n, y: y1, bias: null, residual: false }],
       })]);
-      expect(maxRelError(matmulRef(wd, x, n, k, tokens), readF32(y, n * tokens))).toBeLessThan(2e-6);
+      expect(maxRelError(matmulRef(wd, x1, n, k, 1), readF32(y1, n))).toBeLessThan(2e-6);
+
+      // mul_mm: a verification batch (5 tokens, grid for 8: one partly filled tile), and a prefill
+      // of 41 tokens (two token tiles, the second mostly empty).
+      for (const [tokens, cap] of [[5, 8], [41, 64]] as const) {
+        const x = gaussian(tokens * k, 77 + tokens);
+        const y = zeros(dev, 4 * n * tokens);
+        runCalls(dev, [kc.mulMm({
+          ...where, type: w.type, k, n, x: upload(dev, x), xStride: k, w: table, bias: null, y, yStride: n, residual: false,
+          rows: K.ROWS_TOKENS, cap, rowCapacity: cap, step: stepBuffer(dev, cap, { nTokens: tokens }),
+        })]);
+        expect(maxRelError(matmulRef(wd, x, n, k, tokens), readF32(y, n * tokens))).toBeLessThan(2e-6);
+      }
     });
   }
+});
+
+describe("mul_mm on a verification batch", () => {
+  test("bias and residual epilogues; rows past the step's count are neither read nor written", async () => {
+    // The byte-counting build: which bytes of each buffer the dispatch loaded and stored.
+    const prof = await emuDevice(true);
+    try {
+      const type = WEIGHT_KERNELS.find((w) => w.suffix === "q4_K")!.type;
+      const k = 256, n = 40, cap = 8, tokens = 5;
+      const q = quantize(type, gaussian(n * k, 54));
+      const x = gaussian(cap * k, 55); // the slot holds cap rows; the step uses the first 5
+      const bias = gaussian(n, 56), resid = gaussian(cap * n, 57);
+      const xb = upload(prof, x), yb = upload(prof, resid);
+      const { dispatches, args } = kc.materialize(prof, [kc.mulMm({
+        ...where, type, k, n, x: xb, xStride: k, w: upload(prof, q), bias: upload(prof, bias), y: yb, yStride: n, residual: true,
+        rows: K.ROWS_TOKENS, cap, rowCapacity: cap, step: stepBuffer(prof, cap, { nTokens: tokens }),
+      })]);
+      const program = prof.program(dispatches);
+      program.setProfiling(true);
+      program.run();
+      const stats = program.stats().filter((s) => s.dispatch === 0 && s.buffer);
+      program.free();
+      args.free();
+      const of = (b: { buffer: unknown }) => stats.find((s) => s.buffer === b.buffer)!;
+      expect(of(xb).bytesUnique).toBe(4 * tokens * k);
+      expect(of(yb).bytesUnique).toBe(4 * tokens * n); // the residual read
+      expect(of(yb).bytesStored).toBe(4 * tokens * n);
+      const got = readF32(yb, cap * n);
+      const ref = matmulRef(dequantize(type, q, n * k), x.subarray(0, tokens * k), n, k, tokens).map((v, i) => v + bias[i % n]! + resid[i]!);
+      expect(maxRelError(ref, got.subarray(0, tokens * n))).toBeLessThan(1e-5);
+      expect(got.subarray(tokens * n)).toEqual(resid.subarray(tokens * n));
+    } finally {
+      prof.close();
+    }
+  });
 });
 
 describe("mul_mv fusions", () => {
@@ -85,41 +121,40 @@ describe("mul_mv fusions", () => {
     return out;
   };
 
-  test("norm + gather prologue, bias, three matrices of different heights", () => {
+  test("norm + gather prologue (the output projection of a prefill), bias, three matrices of different heights", () => {
     const heights = [24, 8, 13];
     const qs = heights.map((h, i) => quantize(type, gaussian(h * k, 30 + i)));
     const wd = qs.map((q, i) => dequantize(type, q, heights[i]! * k));
     const x = gaussian(5 * k, 3, 2), nw = gaussian(k, 4), biases = heights.map((h, i) => gaussian(h, 40 + i));
-    const outputRows = [1, 4];
-    const normed = rmsRows(Float32Array.from([...x.subarray(k, 2 * k), ...x.subarray(4 * k, 5 * k)]), nw, 2);
-    const ys = heights.map((h) => zeros(dev, 4 * h * 2));
+    const normed = rmsRows(x.slice(3 * k, 4 * k), nw, 1);
+    const ys = heights.map((h) => zeros(dev, 4 * h));
     runCalls(dev, [kc.mulMv({
-      ...where, type, k, x: upload(dev, x), xStride: k, rows: K.ROWS_OUTPUTS, cap: 8, gather: true, pair: false,
-      step: stepBuffer(dev, 8, { nTokens: 5, nOutputs: 2, outputRows }), norm: { weight: upload(dev, nw), eps },
-      mats: heights.map((h, i) => ({ w: upload(dev, qs[i]!), n: h, y: ys[i]!, yStride: h, bias: upload(dev, biases[i]!), residual: false })),
+      ...where, type, k, x: upload(dev, x), xStride: k, cap: 8, gather: true, pair: false,
+      step: stepBuffer(dev, 8, { nTokens: 5, nOutputs: 1, outputRows: [3] }), norm: { weight: upload(dev, nw), eps },
+      mats: heights.map((h, i) => ({ w: upload(dev, qs[i]!), n: h, y: ys[i]!, bias: upload(dev, biases[i]!), residual: false })),
     })]);
     heights.forEach((h, i) => {
-      const ref = matmulRef(wd[i]!, normed, h, k, 2).map((v, j) => v + biases[i]![j % h]!);
-      expect(maxRelError(ref, readF32(ys[i]!, 2 * h))).toBeLessThan(1e-5);
+      const ref = matmulRef(wd[i]!, normed, h, k, 1).map((v, j) => v + biases[i]![j]!);
+      expect(maxRelError(ref, readF32(ys[i]!, h))).toBeLessThan(1e-5);
     });
   });
 
   test("SwiGLU pair and residual epilogues", () => {
-    const n = 20, tokens = 2;
+    const n = 20;
     const [gq, uq] = [quantize(type, gaussian(n * k, 50)), quantize(type, gaussian(n * k, 51))];
-    const x = gaussian(tokens * k, 52);
-    const g = matmulRef(dequantize(type, gq, n * k), x, n, k, tokens), u = matmulRef(dequantize(type, uq, n * k), x, n, k, tokens);
-    const y = zeros(dev, 4 * n * tokens);
-    const step = stepBuffer(dev, 8, { nTokens: tokens });
-    const base = { ...where, type, k, x: upload(dev, x), xStride: k, rows: K.ROWS_TOKENS, cap: 8, step, gather: false, norm: null };
-    runCalls(dev, [kc.mulMv({ ...base, pair: true, mats: [gq, uq].map((q) => ({ w: upload(dev, q), n, y, yStride: n, bias: null, residual: false })) })]);
+    const x = gaussian(k, 52);
+    const g = matmulRef(dequantize(type, gq, n * k), x, n, k, 1), u = matmulRef(dequantize(type, uq, n * k), x, n, k, 1);
+    const y = zeros(dev, 4 * n);
+    const step = stepBuffer(dev, 1, { nTokens: 1 });
+    const base = { ...where, type, k, x: upload(dev, x), xStride: k, cap: 1, step, gather: false, norm: null };
+    runCalls(dev, [kc.mulMv({ ...base, pair: true, mats: [gq, uq].map((q) => ({ w: upload(dev, q), n, y, bias: null, residual: false })) })]);
     const swi = g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]!);
-    expect(maxRelError(swi, readF32(y, n * tokens))).toBeLessThan(1e-5);
+    expect(maxRelError(swi, readF32(y, n))).toBeLessThan(1e-5);
 
-    const resid = gaussian(n * tokens, 53);
+    const resid = gaussian(n, 53);
     const r = upload(dev, resid);
-    runCalls(dev, [kc.mulMv({ ...base, pair: false, mats: [{ w: upload(dev, gq), n, y: r, yStride: n, bias: null, residual: true }] })]);
-    expect(maxRelError(g.map((v, i) => v + resid[i]!), readF32(r, n * tokens))).toBeLessThan(1e-5);
+    runCalls(dev, [kc.mulMv({ ...base, pair: false, mats: [{ w: upload(dev, gq), n, y: r, bias: null, residual: true }] })]);
+    expect(maxRelError(g.map((v, i) => v + resid[i]!), readF32(r, n))).toBeLessThan(1e-5);
   });
 });
 

@@ -1,17 +1,19 @@
 /**
  * The lowering's decisions, read off the programs a context builds: dispatches per layer, kernel
- * choice by batch shape, fusions, and that each weight tensor is read by exactly one decode dispatch.
+ * choice by batch shape (mul_mv for one row, mul_mm for verification and prefill), fusions, and that
+ * each weight tensor is read by exactly one decode dispatch.
  */
-import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createContext } from "../../ts/engine/backend.ts";
-import type { MetalContext } from "../../ts/engine/metal/context.ts";
+import { VERIFY_TOKENS, type MetalContext } from "../../ts/engine/metal/context.ts";
 import { DEMO_MODEL } from "../../ts/model/demo.ts";
 import { Model } from "../../ts/model/model.ts";
+import { useModelTestTimeout } from "../timeouts.ts";
 import { emuDevice } from "./helpers.ts";
 
 // Builds the emulator on first use and runs models: bun resets the preload's timeout per file.
-setDefaultTimeout(600_000);
+useModelTestTimeout();
 
 const models = join(import.meta.dir, "..", "fixtures", "models");
 
@@ -74,14 +76,38 @@ describe.each([
     expect(labels.filter((l) => l.includes("residual")).length).toBe(2 * model.config.layers);
   });
 
-  test("batch shapes: verification keeps mul_mv, prefill switches to mul_mm", () => {
-    expect(ctx.programFor(5).capacity).toBe(8);
-    expect(ctx.programFor(5).calls.some((c) => c.kernel.startsWith("mul_mm_"))).toBe(false);
-    const prefill = ctx.programFor(40);
-    expect(prefill.capacity).toBe(64);
-    const layer0 = perLayer(ctx, 40).get(0)!;
+  test("batch shapes: verification (2..8 tokens) and prefill run every matmul through mul_mm", () => {
+    const matmuls = (calls: readonly { kernel: string }[]) => calls.filter((c) => /^mul_m[mv]_/.test(c.kernel)).map((c) => c.kernel);
+    const verify = ctx.programFor(5);
+    expect(verify.capacity).toBe(VERIFY_TOKENS);
+    for (const n of [2, VERIFY_TOKENS]) expect(ctx.programFor(n)).toBe(verify);
+    // 7 matrices per layer and the output projection (k+1 rows of logits), none through mul_mv.
+    const mm = verify.calls.filter((c) => c.kernel.startsWith("mul_mm_"));
+    expect(matmuls(verify.calls).every((k) => k.startsWith("mul_mm_"))).toBe(true);
+    expect(mm.length).toBe(7 * model.config.layers + 1);
+    expect(mm.every((c) => c.grid[1] === 1)).toBe(true); // one token tile covers the bucket
+    const layer0 = perLayer(ctx, 5).get(0)!;
     expect(layer0.filter((k) => k.startsWith("mul_mm_")).length).toBe(7);
     expect(layer0).toContain("rmsnorm");
     expect(layer0).toContain("swiglu");
+    expect(layer0).not.toContain("add"); // bias and residual stay epilogues of mul_mm
+    expect(verify.calls.filter((c) => c.label.includes("residual")).length).toBe(2 * model.config.layers);
+
+    const prefill = ctx.programFor(40);
+    expect(prefill.capacity).toBe(64);
+    expect(matmuls(prefill.calls).every((k) => k.startsWith("mul_mm_"))).toBe(true);
+    expect(perLayer(ctx, 40).get(0)!).toEqual(layer0); // the same kernels, larger grids
+    expect(prefill.calls.find((c) => c.kernel.startsWith("mul_mm_"))!.grid[1]).toBe(2);
+  });
+
+  test("a program asked for one row of logits keeps its output projection on mul_mv (norm and gather fused)", () => {
+    using one = createContext(model, { backend: "metal-emu", contextLength: 64, batchCapacity: 64, outputCapacity: 1 }) as MetalContext;
+    for (const n of [5, 40]) {
+      const calls = one.programFor(n).calls;
+      const outside = calls.filter((c) => c.layer === null).map((c) => c.kernel);
+      expect(outside.filter((k) => k.startsWith("mul_mv_")).length).toBe(1);
+      expect(outside).not.toContain("rmsnorm");
+      expect(calls.filter((c) => c.layer !== null && c.kernel.startsWith("mul_mv_")).length).toBe(0);
+    }
   });
 });

@@ -4,7 +4,8 @@
  * none that decode does not need (distinct weight bytes loaded per token = the bytes of the matrices,
  * norms and one embedding row). Also runs the bench command's --profile mode.
  */
-import { describe, expect, test, setDefaultTimeout } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { useModelTestTimeout } from "../timeouts.ts";
 import { Command } from "commander";
 import { registerBench } from "../../ts/cli/commands/bench.ts";
 import { formatProfile, profileDecode } from "../../ts/engine/metal/profile.ts";
@@ -13,7 +14,7 @@ import { Model } from "../../ts/model/model.ts";
 import { emuDevice } from "./helpers.ts";
 
 // Builds the emulator on first use and runs models: bun resets the preload's timeout per file.
-setDefaultTimeout(600_000);
+useModelTestTimeout();
 
 describe("decode profile (byte-counting build)", () => {
   test("demo target Q4_K_M: dispatches per layer and weight bytes per token", async () => {

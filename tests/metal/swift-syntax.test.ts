@@ -5,7 +5,8 @@
  * version no later than the package's macOS 14 — every function of ingot_metal.h is exported with
  * @_cdecl, and the microbenchmark's block table matches the kernel table.
  */
-import { beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { useModelTestTimeout } from "../timeouts.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Language, Parser, type Node } from "web-tree-sitter";
@@ -13,7 +14,7 @@ import { WEIGHT_KERNELS } from "../../ts/engine/metal/kernel-table.ts";
 import { repoRoot } from "../../ts/engine/metal/paths.ts";
 
 // Builds the emulator on first use and runs models: bun resets the preload's timeout per file.
-setDefaultTimeout(600_000);
+useModelTestTimeout();
 
 const SWIFT_DIRS = ["Sources/IngotMetal", "Sources/ingot-metal"];
 const files = [

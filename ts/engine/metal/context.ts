@@ -2,10 +2,15 @@
  * A Metal inference context over ingot_metal.h (the Swift engine on macOS, or the MSL emulator).
  *
  * Batch shapes: one program per shape bucket, built on first use and replayed for every step —
- * decode (1 token), verification (up to MV_MAX_TOKENS: mul_mv reads each weight once for all of
- * them) and prefill (the batch capacity: mul_mm tiles). Grids are sized for the bucket's capacity and
- * threadgroups past the step's token count exit at once, so a program serves every batch up to its
- * capacity without re-encoding: on Metal that is what lets the indirect command buffer be recorded once.
+ *   decode        1 token: every matmul through mul_mv, with its fusions (norm prologue, Q/K/V in one
+ *                 dispatch, SwiGLU pair and residual epilogues);
+ *   verification  2..VERIFY_TOKENS tokens (speculative decoding's k+1 rows of logits);
+ *   prefill       up to the batch capacity.
+ * Verification and prefill run every matmul over several rows through mul_mm (simdgroup_matrix
+ * tiles) and differ only in their grids (lower.ts says which matmul takes which kernel). Grids are
+ * sized for the bucket's capacity and threadgroups past the step's token count exit at once, so a
+ * program serves every batch up to its capacity without re-encoding: on Metal that is what lets the
+ * indirect command buffer be recorded once.
  * Every program ends with an argmax over the logits rows, so greedy decoding reads back token ids.
  */
 import { IngotError } from "../../errors.ts";
@@ -22,6 +27,12 @@ import { lowerToMetal, type MetalMemory } from "./lower.ts";
 import { resolveContextOptions, StepWriter, stepWords } from "../step.ts";
 
 const ALIGN = 256;
+/**
+ * Capacity of the verification bucket: k+1 tokens for drafts of up to 7. Its grids are sized for 8
+ * rows (within one mul_mm token tile of MM_TILE_TOKENS) rather than the batch capacity, so a
+ * verification step launches few threadgroups that only exit.
+ */
+export const VERIFY_TOKENS = 8;
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
 export interface MetalContextOptions extends ContextOptions {
@@ -143,9 +154,9 @@ export class MetalContext implements InferenceContext {
     return { buffer: buf, offset: 0 };
   }
 
-  /** Smallest bucket holding n tokens: 1, MV_MAX_TOKENS, then the batch capacity. */
+  /** Smallest bucket holding n tokens: 1 (decode), VERIFY_TOKENS (verification), then the batch capacity (prefill). */
   private bucket(n: number): number {
-    const buckets = [1, Math.min(K.MV_MAX_TOKENS, this.batchCapacity), this.batchCapacity];
+    const buckets = [1, Math.min(VERIFY_TOKENS, this.batchCapacity), this.batchCapacity];
     return buckets.find((b) => b >= n)!;
   }
 

@@ -59,13 +59,13 @@ export interface MvMatrix {
   w: Binding;
   n: number;
   y: Binding;
-  yStride: number;
   bias: Binding | null;
   residual: boolean;
 }
 
+/** One input row (x[0], or x[output_rows[0]] with gather) times up to three matrices: see shaders/mul_mv.h. */
 export function mulMv(p: Where & {
-  type: number; k: number; x: Binding; xStride: number; rows: number; cap: number; step: Binding;
+  type: number; k: number; x: Binding; xStride: number; cap: number; step: Binding;
   gather: boolean; norm: { weight: Binding; eps: number } | null; mats: MvMatrix[]; pair: boolean;
 }): KernelCall {
   const m = p.mats;
@@ -75,8 +75,8 @@ export function mulMv(p: Where & {
   return {
     kernel: weightKernel("mul_mv", p.type), label: p.label, layer: p.layer,
     args: encodeArgs(MvArgs, {
-      k: p.k, x_stride: p.xStride, rows: p.rows, cap: p.cap, gather: +p.gather, norm: p.norm ? 1 : 0, eps: p.norm?.eps ?? 0,
-      pair: +p.pair, n_mat: m.length, n: m.map((x) => x.n), y_stride: m.map((x) => x.yStride),
+      k: p.k, x_stride: p.xStride, cap: p.cap, gather: +p.gather, norm: p.norm ? 1 : 0, eps: p.norm?.eps ?? 0,
+      pair: +p.pair, n_mat: m.length, n: m.map((x) => x.n),
       bias: m.map((x) => +(x.bias !== null)), residual: m.map((x) => +x.residual),
     }),
     buffers: [

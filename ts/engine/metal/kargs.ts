@@ -10,7 +10,7 @@ export const K = {
   STEP_N_TOKENS: 0, STEP_N_OUTPUTS: 1, STEP_HEADER: 4,
   ROWS_TOKENS: 0, ROWS_OUTPUTS: 1,
   CHUNK: 16,
-  MV_SIMDGROUPS: 2, MV_ROWS: 4, MV_MAX_TOKENS: 8, MV_MAX_MATRICES: 3,
+  MV_SIMDGROUPS: 2, MV_ROWS: 4, MV_MAX_MATRICES: 3,
   MM_TILE_ROWS: 32, MM_TILE_TOKENS: 32, MM_TILE_K: 32, MM_SIMDGROUPS: 4,
   ATTN_SPLIT: 256, ATTN_MAX_GROUP: 8, ATTN_MAX_HEAD_DIM: 256,
   REDUCE_THREADS: 256, TOPK_MAX: 256, ELEMENTWISE_THREADS: 256,
@@ -42,8 +42,8 @@ const i3 = (name: string) => ({ name, count: 3 }) as const;
 
 export const GetRowsArgs = struct("GetRowsArgs", [i("dim"), i("y_stride"), i("cap"), i("vocab")] as const);
 export const MvArgs = struct("MvArgs", [
-  i("k"), i("x_stride"), i("rows"), i("cap"), i("gather"), i("norm"), f("eps"), i("pair"), i("n_mat"),
-  i3("n"), i3("y_stride"), i3("bias"), i3("residual"),
+  i("k"), i("x_stride"), i("cap"), i("gather"), i("norm"), f("eps"), i("pair"), i("n_mat"),
+  i3("n"), i3("bias"), i3("residual"),
 ] as const);
 export const MmArgs = struct("MmArgs", [i("k"), i("n"), i("x_stride"), i("y_stride"), i("rows"), i("cap"), i("bias"), i("residual")] as const);
 export const NormArgs = struct("NormArgs", [i("dim"), i("x_stride"), i("y_stride"), i("rows"), i("cap"), i("gather"), f("eps")] as const);

@@ -1,16 +1,20 @@
 /**
- * Lowers the abstract forward graph (ts/model/graph.ts) to Metal kernel calls for one batch shape.
+ * Lowers the abstract forward graph (ts/model/graph.ts) to Metal kernel calls for one batch shape:
+ * the program of one bucket of ts/engine/metal/context.ts (decode, verification or prefill).
  *
- * Kernel choice by shape: a matmul whose rows fit MV_MAX_TOKENS (decode, speculative verification)
- * uses mul_mv, which reads every weight byte once for all its tokens; larger batches use mul_mm
- * (simdgroup_matrix tiles). Fusions are peephole rules over the op list, applied only when the
- * intermediate slot has no other reader before it is overwritten:
- *   rmsnorm -> matmuls            norm folded into the mul_mv prologue (vector mode)
- *   gather -> rmsnorm             rows picked by output_rows inside the norm / prologue
+ * Kernel choice by shape: a matmul over one row uses mul_mv (simdgroup reductions, each weight byte
+ * read once) — every matmul of decode (the 1-token program), and the output projection of a program
+ * whose output capacity is 1. A matmul over more rows uses mul_mm (simdgroup_matrix tiles): prefill
+ * and speculative verification (the program for 2..VERIFY_TOKENS tokens, k+1 rows of logits) alike,
+ * with the grid sized for the program's capacity and tiles past the step's row count exiting early.
+ * Fusions are peephole rules over the op list, applied only when the intermediate slot has no other
+ * reader before it is overwritten:
+ *   rmsnorm -> matmuls            norm folded into the mul_mv prologue (one-row matmuls)
+ *   gather -> rmsnorm             rows picked by output_rows inside the norm / mul_mv prologue
  *   matmul x3 on one input        one mul_mv dispatch over up to three matrices (same weight type)
- *   matmul gate, up -> swiglu     mul_mv "pair" epilogue (vector mode)
- *   matmul -> addBias             bias epilogue
- *   matmul -> add (residual)      residual epilogue, written straight into the residual stream
+ *   matmul gate, up -> swiglu     mul_mv "pair" epilogue
+ *   matmul -> addBias             bias epilogue (mul_mv and mul_mm)
+ *   matmul -> add (residual)      residual epilogue, written straight into the residual stream (both)
  *   rope, rope, kvStore, kvStore  one rope_kv dispatch
  * Everything else maps one op to one kernel.
  */
@@ -87,7 +91,7 @@ export function lowerToMetal(graph: GraphOp[], c: ModelConfig, m: MetalMemory, s
   const cap = m.stepCapacity;
   const kvDim = c.kvHeads * c.headDim;
   const rowCapacity = (r: Rows) => (r === "tokens" ? shape.tokens : shape.outputs);
-  const vector = (r: Rows) => rowCapacity(r) <= K.MV_MAX_TOKENS;
+  const oneRow = (r: Rows) => rowCapacity(r) === 1;
   const norms = new Map<Slot, VirtualNorm>();
   const gathered = new Map<Slot, Slot>();
   let layer: number | null = null;
@@ -126,9 +130,9 @@ export function lowerToMetal(graph: GraphOp[], c: ModelConfig, m: MetalMemory, s
         const users = readersOf(graph, i, op.out);
         const fusable = users.length > 0 && users.every((j) => {
           const u = graph[j]!;
-          return u.op === "matmul" && u.x === op.out && vector(u.rows) && !writtenBetween(graph, i, j, src);
+          return u.op === "matmul" && u.x === op.out && oneRow(u.rows) && !writtenBetween(graph, i, j, src);
         });
-        if (fusable && vector(op.rows)) {
+        if (fusable && oneRow(op.rows)) {
           norms.set(op.out, { src, weight: op.weight, gather });
         } else {
           calls.push(kc.rmsnorm({
@@ -246,9 +250,9 @@ function lowerMatmuls(
 
   const norm = norms.get(first.x);
   const input = norm ? norm.src : first.x;
-  const base = { k, x: m.slot(input), xStride: m.slotWidth(input), rows: ROWS[rows], cap: m.stepCapacity, step: m.step };
+  const base = { k, x: m.slot(input), xStride: m.slotWidth(input), cap: m.stepCapacity, step: m.step };
 
-  if (rowCap <= K.MV_MAX_TOKENS) {
+  if (rowCap === 1) {
     const prologue = { gather: norm?.gather ?? false, norm: norm ? { weight: m.f32Vector(norm.weight), eps: c.rmsEps } : null };
     // SwiGLU pair: gate and up computed together when only swiglu reads them.
     if (ops.length === 2 && after?.op === "swiglu" && after.gate === ops[0]!.out && after.up === ops[1]!.out &&
@@ -256,7 +260,7 @@ function lowerMatmuls(
       consumed.add(next);
       return [kc.mulMv({
         ...where(`${names} + swiglu`), ...base, ...prologue, type: first.weight.type, pair: true,
-        mats: ops.map((o) => ({ w: m.weight(o.weight), n: o.weight.dims[1]!, y: m.slot(after.out), yStride: m.slotWidth(after.out), bias: biasOf(o.out), residual: false })),
+        mats: ops.map((o) => ({ w: m.weight(o.weight), n: o.weight.dims[1]!, y: m.slot(after.out), bias: biasOf(o.out), residual: false })),
       })];
     }
     const target = ops.length === 1 ? residualTarget(first) : null;
@@ -265,18 +269,18 @@ function lowerMatmuls(
       ...where(target ? `${names} + residual` : names), ...base, ...prologue, type: first.weight.type, pair: false,
       mats: ops.map((o) => {
         const out = target ?? o.out;
-        return { w: m.weight(o.weight), n: o.weight.dims[1]!, y: m.slot(out), yStride: m.slotWidth(out), bias: biasOf(o.out), residual: target !== null };
+        return { w: m.weight(o.weight), n: o.weight.dims[1]!, y: m.slot(out), bias: biasOf(o.out), residual: target !== null };
       }),
     })];
   }
 
-  if (norm) throw new Error("a norm was folded into a matrix-mode matmul");
+  if (norm) throw new Error("a norm was folded into a matmul over several rows");
   return ops.map((o) => {
     const target = ops.length === 1 ? residualTarget(o) : null;
     if (target) consumed.add(next);
     const out = target ?? o.out;
     return kc.mulMm({
-      ...where(target ? `${o.out} + residual` : o.out), ...base, type: o.weight.type, n: o.weight.dims[1]!, w: m.weight(o.weight),
+      ...where(target ? `${o.out} + residual` : o.out), ...base, rows: ROWS[rows], type: o.weight.type, n: o.weight.dims[1]!, w: m.weight(o.weight),
       bias: biasOf(o.out), y: m.slot(out), yStride: m.slotWidth(out), residual: target !== null, rowCapacity: rowCap,
     });
   });
