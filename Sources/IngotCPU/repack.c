@@ -14,6 +14,9 @@
 
 #include "ingot_kernels.h"
 #include "ingot_kernels_impl.h"
+#if defined(INGOT_HAVE_AVX2)
+#include "ingot_avx2_util.h"
+#endif
 
 #define ACT_BLOCK_BYTES (256 * 1024) /* activations of one token block stay in L2 */
 #define TERMS_CAP 8192               /* activation blocks whose terms are kept on the stack */
@@ -22,13 +25,21 @@ const ingot_x8_layout *ingot_x8_layout_of(int layout) {
 #if defined(INGOT_HAVE_AVX2)
     if (layout == INGOT_LAYOUT_Q4_0_X8) return &ingot_x8_q4_0;
     if (layout == INGOT_LAYOUT_Q4_K_X8) return &ingot_x8_q4_K;
+    if (layout == INGOT_LAYOUT_Q6_K_X8) return &ingot_x8_q6_K;
+#endif
+#if defined(INGOT_HAVE_VNNI)
+    if (layout == INGOT_LAYOUT_Q8_0_X8) return &ingot_x8_q8_0;
 #endif
     (void)layout;
     return NULL;
 }
 
 int ingot_repacked_layout(int type, int64_t rows, int64_t k) {
-    const int layout = type == INGOT_TYPE_Q4_0 ? INGOT_LAYOUT_Q4_0_X8 : type == INGOT_TYPE_Q4_K ? INGOT_LAYOUT_Q4_K_X8 : 0;
+    const int layout = type == INGOT_TYPE_Q4_0   ? INGOT_LAYOUT_Q4_0_X8
+                       : type == INGOT_TYPE_Q4_K ? INGOT_LAYOUT_Q4_K_X8
+                       : type == INGOT_TYPE_Q6_K ? INGOT_LAYOUT_Q6_K_X8
+                       : type == INGOT_TYPE_Q8_0 ? INGOT_LAYOUT_Q8_0_X8
+                                                 : 0;
     const ingot_x8_layout *l = ingot_x8_layout_of(layout);
     if (!l || rows <= 0 || rows % INGOT_X8_ROWS || rows > INT32_MAX || k <= 0 || k % l->block_values || k > INT32_MAX) return 0;
     return layout;

@@ -1,5 +1,5 @@
 /**
- * The eight-row interleaved weight layouts (Sources/IngotCPU/repack.c, repack_q4_0.c, repack_q4_K.c):
+ * The eight-row interleaved weight layouts (Sources/IngotCPU/repack.c and one file per layout):
  * for every token count the matmul over a repacked matrix must give exactly what one token alone gives
  * (decode and speculative verification agree bit for bit), stay within float rounding of the scalar
  * reference dot product over the file's layout, leave rows outside the range untouched, and refuse
@@ -14,9 +14,12 @@ import { GgmlType, Impl, check, ensureBuilt, gaussian, kernels, quantize, quanti
 beforeAll(() => ensureBuilt());
 
 const AVX2 = 1;
+/** vnniOnly: offered only where dpbusd is a VNNI instruction (an AVX2 build may lack it). */
 const LAYOUTS = [
-  { name: "Q4_0 x8", id: 1000, type: GgmlType.Q4_0, ks: [32, 96, 256, 608] },
-  { name: "Q4_K x8", id: 1001, type: GgmlType.Q4_K, ks: [256, 768, 2048] },
+  { name: "Q4_0 x8", id: 1000, type: GgmlType.Q4_0, ks: [32, 96, 256, 608], vnniOnly: false },
+  { name: "Q4_K x8", id: 1001, type: GgmlType.Q4_K, ks: [256, 768, 2048], vnniOnly: false },
+  { name: "Q6_K x8", id: 1002, type: GgmlType.Q6_K, ks: [256, 768, 2048], vnniOnly: false },
+  { name: "Q8_0 x8", id: 1003, type: GgmlType.Q8_0, ks: [32, 96, 256, 608], vnniOnly: true },
 ];
 
 function repack(layout: number, W: Uint8Array, rowBytes: number, rows: number, k: number): Uint8Array {
@@ -27,17 +30,19 @@ function repack(layout: number, W: Uint8Array, rowBytes: number, rows: number, k
   return out;
 }
 
-for (const { name, id, type, ks } of LAYOUTS) {
+for (const { name, id, type, ks, vnniOnly } of LAYOUTS) {
+  const offered = cpuLibrary().ingot_cpu_repacked_layout(type, 16, ks[0]!) === id;
   describe(`${name} layout`, () => {
-    test("offered exactly when the build has the AVX2 kernels, for whole groups of eight rows", () => {
+    test("offered when the build has the kernels, for whole groups of eight rows only", () => {
       const lib = cpuLibrary();
       const k = ks[0]!;
-      expect(lib.ingot_cpu_repacked_layout(type, 16, k)).toBe(kernels.simd() === AVX2 ? id : 0);
+      if (kernels.simd() !== AVX2) expect(offered).toBe(false);
+      else if (!vnniOnly) expect(offered).toBe(true);
       expect(lib.ingot_cpu_repacked_layout(type, 12, k)).toBe(0);
-      expect(lib.ingot_cpu_repacked_layout(GgmlType.Q8_0, 16, 256)).toBe(0);
+      expect(lib.ingot_cpu_repacked_layout(GgmlType.Q5_1, 16, 256)).toBe(0);
     });
 
-    if (kernels.simd() !== AVX2) return;
+    if (!offered) return;
 
     test("matmul over 1..9 tokens equals the one-token result bit for bit and the scalar reference closely", () => {
       const rows = 24, r0 = 8, r1 = 24;

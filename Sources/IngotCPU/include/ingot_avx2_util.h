@@ -26,9 +26,13 @@ static inline int ingot_hsum_i32x8(__m256i v) {
     return ingot_hsum_i32x4(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
 }
 
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+#define INGOT_HAVE_VNNI 1 /* ingot_dpbusd is one exact instruction, for any unsigned bytes */
+#endif
+
 /* acc + 8 int32 sums of 4 products of unsigned bytes u with signed bytes y. Exact (so VNNI and the
  * maddubs path agree) as long as no pair of products exceeds the int16 range, which holds for every
- * caller: weights and activations never reach -128 together. */
+ * caller but the Q8_0 x8 layout's (u up to 255), which exists only with INGOT_HAVE_VNNI. */
 static inline __m256i ingot_dpbusd(__m256i acc, __m256i u, __m256i y) {
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
     return _mm256_dpbusd_epi32(acc, u, y);

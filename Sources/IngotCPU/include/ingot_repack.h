@@ -1,8 +1,8 @@
 /*
  * ingot_repack.h — weight layouts of the engine's own: eight rows interleaved block by block, so the
  * eight lanes of a vector are eight rows (repack.c has the driver; one file per layout has its
- * kernels). The file's Q4_0 and Q4_K matrices are rewritten once into these layouts when the build
- * has the kernels (AVX2); everything else keeps the file's layout.
+ * kernels). The file's Q4_0, Q4_K, Q6_K (and, with VNNI, Q8_0) matrices are rewritten once into these layouts
+ * when the build has the kernels (AVX2); everything else keeps the file's layout.
  */
 #ifndef INGOT_REPACK_H
 #define INGOT_REPACK_H
@@ -13,10 +13,11 @@
 /* Layout ids MATMUL ops take instead of a file type (outside GGML's type ids, never read from a file). */
 #define INGOT_LAYOUT_Q4_0_X8 1000
 #define INGOT_LAYOUT_Q4_K_X8 1001
+#define INGOT_LAYOUT_Q6_K_X8 1002
+#define INGOT_LAYOUT_Q8_0_X8 1003
 
 #define INGOT_X8_ROWS 8          /* rows interleaved together */
 #define INGOT_X8_TOKENS 4        /* tokens sharing one unpacking of a weight block column */
-#define INGOT_X8_TERMS_MAX 5     /* per-activation-block terms (see term_count) */
 
 /* Computes, for tokens [0, nt) of x (rows ldx bytes apart, nb blocks each), the per-block terms the
  * kernel needs: f[t*nb + b] the block's float scale, i[(t*nb + b) * term_count + j] its integer terms. */
@@ -40,6 +41,8 @@ typedef struct ingot_x8_layout {
 const ingot_x8_layout *ingot_x8_layout_of(int layout);
 extern const ingot_x8_layout ingot_x8_q4_0;
 extern const ingot_x8_layout ingot_x8_q4_K;
+extern const ingot_x8_layout ingot_x8_q6_K;
+extern const ingot_x8_layout ingot_x8_q8_0; /* VNNI builds only */
 
 /* The layout a rows x k matrix of `type` is best run in, or 0 for the file's own. */
 int ingot_repacked_layout(int type, int64_t rows, int64_t k);
