@@ -50,14 +50,25 @@ void ingot_cpu_engine_destroy(ingot_cpu_engine *e) {
 
 int ingot_cpu_engine_threads(const ingot_cpu_engine *e) { return e ? pool_threads(e->pool) : 0; }
 
+/* calloc, not aligned_alloc + memset: large blocks come zeroed from the kernel and only the pages
+ * touched are ever faulted in (a context's 512-row logits slot for a 128k vocabulary is 262 MB, most
+ * of it never written). The block calloc returned is kept just below the aligned address. */
 void *ingot_cpu_alloc(size_t bytes) {
-  size_t rounded = (bytes + 63) & ~(size_t)63;
-  void *p = aligned_alloc(64, rounded ? rounded : 64);
-  if (p) memset(p, 0, rounded ? rounded : 64);
+  const size_t align = 64;
+  if (bytes > SIZE_MAX - 2 * align) return NULL;
+  uint8_t *raw = calloc(1, bytes + 2 * align);
+  if (!raw) return NULL;
+  uint8_t *p = (uint8_t *)(((uintptr_t)raw + align) & ~(uintptr_t)(align - 1));
+  memcpy(p - sizeof raw, &raw, sizeof raw);
   return p;
 }
 
-void ingot_cpu_free(void *p) { free(p); }
+void ingot_cpu_free(void *p) {
+  if (!p) return;
+  void *raw;
+  memcpy(&raw, (uint8_t *)p - sizeof raw, sizeof raw);
+  free(raw);
+}
 
 int64_t ingot_cpu_row_bytes(int type, int64_t n) {
   size_t bytes = ingot_row_size(type, n);
