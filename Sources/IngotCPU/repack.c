@@ -25,6 +25,7 @@ const ingot_x8_layout *ingot_x8_layout_of(int layout) {
 #if defined(INGOT_HAVE_AVX2)
     if (layout == INGOT_LAYOUT_Q4_0_X8) return &ingot_x8_q4_0;
     if (layout == INGOT_LAYOUT_Q4_K_X8) return &ingot_x8_q4_K;
+    if (layout == INGOT_LAYOUT_Q5_K_X8) return &ingot_x8_q5_K;
     if (layout == INGOT_LAYOUT_Q6_K_X8) return &ingot_x8_q6_K;
 #endif
 #if defined(INGOT_HAVE_VNNI)
@@ -37,6 +38,7 @@ const ingot_x8_layout *ingot_x8_layout_of(int layout) {
 int ingot_repacked_layout(int type, int64_t rows, int64_t k) {
     const int layout = type == INGOT_TYPE_Q4_0   ? INGOT_LAYOUT_Q4_0_X8
                        : type == INGOT_TYPE_Q4_K ? INGOT_LAYOUT_Q4_K_X8
+                       : type == INGOT_TYPE_Q5_K ? INGOT_LAYOUT_Q5_K_X8
                        : type == INGOT_TYPE_Q6_K ? INGOT_LAYOUT_Q6_K_X8
                        : type == INGOT_TYPE_Q8_0 ? INGOT_LAYOUT_Q8_0_X8
                                                  : 0;

@@ -18,6 +18,7 @@ const AVX2 = 1;
 const LAYOUTS = [
   { name: "Q4_0 x8", id: 1000, type: GgmlType.Q4_0, ks: [32, 96, 256, 608], vnniOnly: false },
   { name: "Q4_K x8", id: 1001, type: GgmlType.Q4_K, ks: [256, 768, 2048], vnniOnly: false },
+  { name: "Q5_K x8", id: 1004, type: GgmlType.Q5_K, ks: [256, 768, 2048], vnniOnly: false },
   { name: "Q6_K x8", id: 1002, type: GgmlType.Q6_K, ks: [256, 768, 2048], vnniOnly: false },
   { name: "Q8_0 x8", id: 1003, type: GgmlType.Q8_0, ks: [32, 96, 256, 608], vnniOnly: true },
 ];

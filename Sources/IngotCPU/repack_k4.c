@@ -1,11 +1,13 @@
 /*
- * repack_q4_K.c — Q4_K with eight rows interleaved (ingot_repack.h), and its AVX2 kernel.
+ * repack_k4.c — Q4_K and Q5_K with eight rows interleaved (ingot_repack.h), and their AVX2 kernel
+ * (the two differ only in Q5_K's fifth bit).
  *
- * One super-block column of a group (1184 bytes for eight rows; the file takes 1152):
+ * One super-block column of a group (Q4_K 1184 bytes for eight rows, the file 1152; Q5_K 1440 / 1408):
  *     d[8], dmin[8]        the rows' fp16 super-block scales
  *     sc[8 sub][8 rows]    6-bit sub-block scales, unpacked to bytes
  *     m[4][8 rows][2]      6-bit sub-block mins, unpacked, sub-blocks 2p and 2p+1 side by side
  *     qs[4][8][8 rows][4]  for sub-block pair j and group g: bytes 32j+4g..+3 of each row's nibbles
+ *     qh[8][8 rows][4]     Q5_K only: for group g, bytes 4g..4g+3 of each row's qh (bit s = sub-block s)
  * so lane r of a 32-byte load of qs is row r: low nibbles are 4 values of sub-block 2j, high nibbles
  * of sub-block 2j+1. Per sub-block, dpbusd against the activation's four bytes broadcast gives eight
  * rows' sums at once, a 32-bit multiply by the eight rows' scales accumulates them exactly in
@@ -32,21 +34,38 @@
 #define OFF_SC (OFF_DMIN + 2 * R)
 #define OFF_M (OFF_SC + 8 * R)
 #define OFF_QS (OFF_M + 8 * R)
-#define COLUMN_BYTES (OFF_QS + 128 * R)
+#define OFF_QH (OFF_QS + 128 * R)
+#define COLUMN_BYTES_Q4 OFF_QH
+#define COLUMN_BYTES_Q5 (OFF_QH + 32 * R)
 
-static void repack_column(const uint8_t *const rows[R], int b, uint8_t *out) {
+/* One row's super-block into its lane of the column (qh NULL for Q4_K). */
+static void repack_row(int r, uint16_t d, uint16_t dmin, const uint8_t *scales, const uint8_t *qs, const uint8_t *qh,
+                       uint8_t *out) {
+    memcpy(out + OFF_D + 2 * r, &d, 2);
+    memcpy(out + OFF_DMIN + 2 * r, &dmin, 2);
+    for (int s = 0; s < 8; ++s) {
+        uint8_t sc, m;
+        ingot_k4_scale_min(s, scales, &sc, &m);
+        out[OFF_SC + R * s + r] = sc;
+        out[OFF_M + 2 * R * (s / 2) + 2 * r + (s % 2)] = m;
+    }
+    for (int j = 0; j < 4; ++j)
+        for (int g = 0; g < 8; ++g) memcpy(out + OFF_QS + 32 * R * j + 4 * R * g + 4 * r, qs + 32 * j + 4 * g, 4);
+    if (qh)
+        for (int g = 0; g < 8; ++g) memcpy(out + OFF_QH + 4 * R * g + 4 * r, qh + 4 * g, 4);
+}
+
+static void repack_column_q4(const uint8_t *const rows[R], int b, uint8_t *out) {
     for (int r = 0; r < R; ++r) {
         const ingot_block_q4_K *blk = (const ingot_block_q4_K *)rows[r] + b;
-        memcpy(out + OFF_D + 2 * r, &blk->d, 2);
-        memcpy(out + OFF_DMIN + 2 * r, &blk->dmin, 2);
-        for (int s = 0; s < 8; ++s) {
-            uint8_t sc, m;
-            ingot_k4_scale_min(s, blk->scales, &sc, &m);
-            out[OFF_SC + R * s + r] = sc;
-            out[OFF_M + 2 * R * (s / 2) + 2 * r + (s % 2)] = m;
-        }
-        for (int j = 0; j < 4; ++j)
-            for (int g = 0; g < 8; ++g) memcpy(out + OFF_QS + 32 * R * j + 4 * R * g + 4 * r, blk->qs + 32 * j + 4 * g, 4);
+        repack_row(r, blk->d, blk->dmin, blk->scales, blk->qs, NULL, out);
+    }
+}
+
+static void repack_column_q5(const uint8_t *const rows[R], int b, uint8_t *out) {
+    for (int r = 0; r < R; ++r) {
+        const ingot_block_q5_K *blk = (const ingot_block_q5_K *)rows[r] + b;
+        repack_row(r, blk->d, blk->dmin, blk->scales, blk->qs, blk->qh, out);
     }
 }
 
@@ -72,12 +91,13 @@ INLINE __m256i broadcast4(const int8_t *p) {
     return _mm256_set1_epi32(v);
 }
 
-INLINE void group_n(const int NT, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f,
+/* FIVE: Q5_K (a fifth bit per value from qh), else Q4_K. */
+INLINE void group_n(const int NT, const int FIVE, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f,
                     const int32_t *sums, float *y, size_t ldy) {
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i low4 = _mm256_set1_epi8(0x0F), bit4 = _mm256_set1_epi8(0x10);
     __m256 acc[INGOT_X8_TOKENS];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-    for (int b = 0; b < nb; ++b, w += COLUMN_BYTES) {
+    for (int b = 0; b < nb; ++b, w += FIVE ? COLUMN_BYTES_Q5 : COLUMN_BYTES_Q4) {
         __m256i isum[INGOT_X8_TOKENS];
         for (int t = 0; t < NT; ++t) isum[t] = _mm256_setzero_si256();
         for (int s = 0; s < 8; ++s) {
@@ -86,6 +106,12 @@ INLINE void group_n(const int NT, int nb, const uint8_t *w, const uint8_t *x, si
             for (int g = 0; g < 8; ++g) {
                 const __m256i v = _mm256_loadu_si256((const __m256i *)(qs + 4 * R * g));
                 q[g] = _mm256_and_si256(s % 2 ? _mm256_srli_epi16(v, 4) : v, low4);
+                if (FIVE) {
+                    /* bit s of each qh byte moved to bit 4 (masking drops what crossed bytes) */
+                    const __m256i h = _mm256_loadu_si256((const __m256i *)(w + OFF_QH + 4 * R * g));
+                    const __m256i hs = s <= 4 ? _mm256_slli_epi16(h, 4 - s) : _mm256_srli_epi16(h, s - 4);
+                    q[g] = _mm256_or_si256(q[g], _mm256_and_si256(hs, bit4));
+                }
             }
             const __m256i sc = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(w + OFF_SC + R * s)));
             for (int t = 0; t < NT; ++t) {
@@ -114,23 +140,39 @@ INLINE void group_n(const int NT, int nb, const uint8_t *w, const uint8_t *x, si
     for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (size_t)t * ldy, acc[t]);
 }
 
-static void group(int nt, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f, const int32_t *i,
-                  float *y, size_t ldy) {
+static void group_q4(int nt, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f, const int32_t *i,
+                     float *y, size_t ldy) {
     switch (nt) {
-    case 4: group_n(4, nb, w, x, ldx, f, i, y, ldy); break;
-    case 3: group_n(3, nb, w, x, ldx, f, i, y, ldy); break;
-    case 2: group_n(2, nb, w, x, ldx, f, i, y, ldy); break;
-    default: group_n(1, nb, w, x, ldx, f, i, y, ldy); break;
+    case 4: group_n(4, 0, nb, w, x, ldx, f, i, y, ldy); break;
+    case 3: group_n(3, 0, nb, w, x, ldx, f, i, y, ldy); break;
+    case 2: group_n(2, 0, nb, w, x, ldx, f, i, y, ldy); break;
+    default: group_n(1, 0, nb, w, x, ldx, f, i, y, ldy); break;
     }
 }
 
-_Static_assert(INGOT_X8_TOKENS == 4, "group() instantiates 1..4 tokens");
+static void group_q5(int nt, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f, const int32_t *i,
+                     float *y, size_t ldy) {
+    switch (nt) {
+    case 4: group_n(4, 1, nb, w, x, ldx, f, i, y, ldy); break;
+    case 3: group_n(3, 1, nb, w, x, ldx, f, i, y, ldy); break;
+    case 2: group_n(2, 1, nb, w, x, ldx, f, i, y, ldy); break;
+    default: group_n(1, 1, nb, w, x, ldx, f, i, y, ldy); break;
+    }
+}
+
+_Static_assert(INGOT_X8_TOKENS == 4, "group_q4/q5 instantiate 1..4 tokens");
 
 const ingot_x8_layout ingot_x8_q4_K = {
-    .file_type = INGOT_TYPE_Q4_K, .block_values = INGOT_QK_K, .column_bytes = COLUMN_BYTES,
+    .file_type = INGOT_TYPE_Q4_K, .block_values = INGOT_QK_K, .column_bytes = COLUMN_BYTES_Q4,
     .act_block_bytes = (int)sizeof(ingot_block_q8_K), .term_count = 4,
-    .repack_column = repack_column, .terms = terms, .group = group,
+    .repack_column = repack_column_q4, .terms = terms, .group = group_q4,
+};
+
+const ingot_x8_layout ingot_x8_q5_K = {
+    .file_type = INGOT_TYPE_Q5_K, .block_values = INGOT_QK_K, .column_bytes = COLUMN_BYTES_Q5,
+    .act_block_bytes = (int)sizeof(ingot_block_q8_K), .term_count = 4,
+    .repack_column = repack_column_q5, .terms = terms, .group = group_q5,
 };
 #else
-typedef int ingot_repack_q4_K_unused; /* ISO C forbids an empty translation unit */
+typedef int ingot_repack_k4_unused; /* ISO C forbids an empty translation unit */
 #endif
