@@ -6,8 +6,8 @@
  *     d[8], dmin[8]        the rows' fp16 super-block scales
  *     sc[8 sub][8 rows]    6-bit sub-block scales, unpacked to bytes
  *     m[4][8 rows][2]      6-bit sub-block mins, unpacked, sub-blocks 2p and 2p+1 side by side
- *     qs[4][8][8 rows][4]  for sub-block pair j and group g: bytes 32j+4g..+3 of each row's nibbles
  *     qh[8][8 rows][4]     Q5_K only: for group g, bytes 4g..4g+3 of each row's qh (bit s = sub-block s)
+ *     qs[4][8][8 rows][4]  for sub-block pair j and group g: bytes 32j+4g..+3 of each row's nibbles
  * so lane r of a 32-byte load of qs is row r: low nibbles are 4 values of sub-block 2j, high nibbles
  * of sub-block 2j+1. Per sub-block, dpbusd against the activation's four bytes broadcast gives eight
  * rows' sums at once, a 32-bit multiply by the eight rows' scales accumulates them exactly in
@@ -33,10 +33,10 @@
 #define OFF_DMIN (OFF_D + 2 * R)
 #define OFF_SC (OFF_DMIN + 2 * R)
 #define OFF_M (OFF_SC + 8 * R)
-#define OFF_QS (OFF_M + 8 * R)
-#define OFF_QH (OFF_QS + 128 * R)
-#define COLUMN_BYTES_Q4 OFF_QH
-#define COLUMN_BYTES_Q5 (OFF_QH + 32 * R)
+#define OFF_QH (OFF_M + 8 * R)                /* Q5_K only: before qs, so reads ascend */
+#define OFF_QS(five) (OFF_QH + (five) * 32 * R)
+#define COLUMN_BYTES_Q4 (OFF_QS(0) + 128 * R)
+#define COLUMN_BYTES_Q5 (OFF_QS(1) + 128 * R)
 
 /* One row's super-block into its lane of the column (qh NULL for Q4_K). */
 static void repack_row(int r, uint16_t d, uint16_t dmin, const uint8_t *scales, const uint8_t *qs, const uint8_t *qh,
@@ -50,7 +50,7 @@ static void repack_row(int r, uint16_t d, uint16_t dmin, const uint8_t *scales, 
         out[OFF_M + 2 * R * (s / 2) + 2 * r + (s % 2)] = m;
     }
     for (int j = 0; j < 4; ++j)
-        for (int g = 0; g < 8; ++g) memcpy(out + OFF_QS + 32 * R * j + 4 * R * g + 4 * r, qs + 32 * j + 4 * g, 4);
+        for (int g = 0; g < 8; ++g) memcpy(out + OFF_QS(qh != NULL) + 32 * R * j + 4 * R * g + 4 * r, qs + 32 * j + 4 * g, 4);
     if (qh)
         for (int g = 0; g < 8; ++g) memcpy(out + OFF_QH + 4 * R * g + 4 * r, qh + 4 * g, 4);
 }
@@ -101,7 +101,7 @@ INLINE void group_n(const int NT, const int FIVE, int nb, const uint8_t *w, cons
         __m256i isum[INGOT_X8_TOKENS];
         for (int t = 0; t < NT; ++t) isum[t] = _mm256_setzero_si256();
         for (int s = 0; s < 8; ++s) {
-            const uint8_t *qs = w + OFF_QS + 32 * R * (s / 2);
+            const uint8_t *qs = w + OFF_QS(FIVE) + 32 * R * (s / 2);
             __m256i q[8];
             for (int g = 0; g < 8; ++g) {
                 const __m256i v = _mm256_loadu_si256((const __m256i *)(qs + 4 * R * g));
