@@ -35,6 +35,25 @@ const ingot_x8_layout *ingot_x8_layout_of(int layout) {
     return NULL;
 }
 
+#if defined(INGOT_HAVE_AVX2)
+#include "ingot_fp16.h"
+#include "ingot_quant_blocks.h"
+
+void ingot_x8_q8_0_terms(const uint8_t *x, size_t ldx, int nt, int nb, float *f, int32_t *i, int32_t offset) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int t = 0; t < nt; ++t) {
+        const ingot_block_q8_0 *blk = (const ingot_block_q8_0 *)(x + (size_t)t * ldx);
+        for (int b = 0; b < nb; ++b) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)blk[b].qs);
+            const __m256i lo = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(q)), ones);
+            const __m256i hi = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_extracti128_si256(q, 1)), ones);
+            f[t * nb + b] = ingot_fp16_to_fp32(blk[b].d);
+            i[t * nb + b] = offset * ingot_hsum_i32x8(_mm256_add_epi32(lo, hi));
+        }
+    }
+}
+#endif
+
 int ingot_repacked_layout(int type, int64_t rows, int64_t k) {
     const int layout = type == INGOT_TYPE_Q4_0   ? INGOT_LAYOUT_Q4_0_X8
                        : type == INGOT_TYPE_Q4_K ? INGOT_LAYOUT_Q4_K_X8

@@ -25,9 +25,9 @@
 #if defined(INGOT_HAVE_AVX2)
 #include <immintrin.h>
 
-#include "ingot_avx2_util.h"
+#include "ingot_repack_avx2.h"
 
-#define INLINE static inline __attribute__((always_inline))
+#define INLINE INGOT_X8_INLINE
 #define R INGOT_X8_ROWS
 #define OFF_D 0
 #define OFF_DMIN (OFF_D + 2 * R)
@@ -85,12 +85,6 @@ static void terms(const uint8_t *x, size_t ldx, int nt, int nb, float *f, int32_
     }
 }
 
-INLINE __m256i broadcast4(const int8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return _mm256_set1_epi32(v);
-}
-
 /* FIVE: Q5_K (a fifth bit per value from qh), else Q4_K. */
 INLINE void group_n(const int NT, const int FIVE, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f,
                     const int32_t *sums, float *y, size_t ldy) {
@@ -118,8 +112,8 @@ INLINE void group_n(const int NT, const int FIVE, int nb, const uint8_t *w, cons
                 const int8_t *xq = ((const ingot_block_q8_K *)(x + (size_t)t * ldx) + b)->qs + 32 * s;
                 __m256i p = _mm256_setzero_si256(), p2 = _mm256_setzero_si256();
                 for (int g = 0; g < 8; g += 2) {
-                    p = ingot_dpbusd(p, q[g], broadcast4(xq + 4 * g));
-                    p2 = ingot_dpbusd(p2, q[g + 1], broadcast4(xq + 4 * g + 4));
+                    p = ingot_dpbusd(p, q[g], ingot_broadcast4(xq + 4 * g));
+                    p2 = ingot_dpbusd(p2, q[g + 1], ingot_broadcast4(xq + 4 * g + 4));
                 }
                 isum[t] = _mm256_add_epi32(isum[t], _mm256_mullo_epi32(_mm256_add_epi32(p, p2), sc));
             }
@@ -140,27 +134,10 @@ INLINE void group_n(const int NT, const int FIVE, int nb, const uint8_t *w, cons
     for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (size_t)t * ldy, acc[t]);
 }
 
-static void group_q4(int nt, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f, const int32_t *i,
-                     float *y, size_t ldy) {
-    switch (nt) {
-    case 4: group_n(4, 0, nb, w, x, ldx, f, i, y, ldy); break;
-    case 3: group_n(3, 0, nb, w, x, ldx, f, i, y, ldy); break;
-    case 2: group_n(2, 0, nb, w, x, ldx, f, i, y, ldy); break;
-    default: group_n(1, 0, nb, w, x, ldx, f, i, y, ldy); break;
-    }
-}
-
-static void group_q5(int nt, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f, const int32_t *i,
-                     float *y, size_t ldy) {
-    switch (nt) {
-    case 4: group_n(4, 1, nb, w, x, ldx, f, i, y, ldy); break;
-    case 3: group_n(3, 1, nb, w, x, ldx, f, i, y, ldy); break;
-    case 2: group_n(2, 1, nb, w, x, ldx, f, i, y, ldy); break;
-    default: group_n(1, 1, nb, w, x, ldx, f, i, y, ldy); break;
-    }
-}
-
-_Static_assert(INGOT_X8_TOKENS == 4, "group_q4/q5 instantiate 1..4 tokens");
+#define GROUP_Q4(NT, ...) group_n(NT, 0, __VA_ARGS__)
+#define GROUP_Q5(NT, ...) group_n(NT, 1, __VA_ARGS__)
+INGOT_X8_GROUP_FN(group_q4, GROUP_Q4);
+INGOT_X8_GROUP_FN(group_q5, GROUP_Q5);
 
 const ingot_x8_layout ingot_x8_q4_K = {
     .file_type = INGOT_TYPE_Q4_K, .block_values = INGOT_QK_K, .column_bytes = COLUMN_BYTES_Q4,

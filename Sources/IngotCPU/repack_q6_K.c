@@ -22,9 +22,9 @@
 #if defined(INGOT_HAVE_AVX2)
 #include <immintrin.h>
 
-#include "ingot_avx2_util.h"
+#include "ingot_repack_avx2.h"
 
-#define INLINE static inline __attribute__((always_inline))
+#define INLINE INGOT_X8_INLINE
 #define R INGOT_X8_ROWS
 #define OFF_D 0
 #define OFF_SC (OFF_D + 2 * R)
@@ -58,12 +58,6 @@ static void terms(const uint8_t *x, size_t ldx, int nt, int nb, float *f, int32_
     }
 }
 
-INLINE __m256i broadcast4(const int8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return _mm256_set1_epi32(v);
-}
-
 /* The eight 32-byte vectors of run q's 6-bit values, lane r = row r, unsigned. */
 INLINE void unpack_run(const uint8_t *w, int q, __m256i v[8]) {
     const int h = q / 4, part = q % 4;
@@ -94,8 +88,8 @@ INLINE void run_n(const int NT, const int PART, int h, int nb, int b, const uint
         const int32_t *off = offsets + (size_t)(t * nb + b) * 16 + 2 * q;
         __m256i p0 = _mm256_setzero_si256(), p1 = _mm256_setzero_si256();
         for (int g = 0; g < 4; ++g) {
-            p0 = ingot_dpbusd(p0, v[g], broadcast4(xq + 4 * g));
-            p1 = ingot_dpbusd(p1, v[g + 4], broadcast4(xq + 16 + 4 * g));
+            p0 = ingot_dpbusd(p0, v[g], ingot_broadcast4(xq + 4 * g));
+            p1 = ingot_dpbusd(p1, v[g + 4], ingot_broadcast4(xq + 16 + 4 * g));
         }
         p0 = _mm256_mullo_epi32(_mm256_sub_epi32(p0, _mm256_set1_epi32(off[0])), sc0);
         p1 = _mm256_mullo_epi32(_mm256_sub_epi32(p1, _mm256_set1_epi32(off[1])), sc1);
@@ -124,17 +118,7 @@ INLINE void group_n(const int NT, int nb, const uint8_t *w, const uint8_t *x, si
     for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (size_t)t * ldy, acc[t]);
 }
 
-static void group(int nt, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f, const int32_t *i,
-                  float *y, size_t ldy) {
-    switch (nt) {
-    case 4: group_n(4, nb, w, x, ldx, f, i, y, ldy); break;
-    case 3: group_n(3, nb, w, x, ldx, f, i, y, ldy); break;
-    case 2: group_n(2, nb, w, x, ldx, f, i, y, ldy); break;
-    default: group_n(1, nb, w, x, ldx, f, i, y, ldy); break;
-    }
-}
-
-_Static_assert(INGOT_X8_TOKENS == 4, "group() instantiates 1..4 tokens");
+INGOT_X8_GROUP_FN(group, group_n);
 
 const ingot_x8_layout ingot_x8_q6_K = {
     .file_type = INGOT_TYPE_Q6_K, .block_values = INGOT_QK_K, .column_bytes = COLUMN_BYTES,

@@ -19,14 +19,12 @@
 #if defined(INGOT_HAVE_AVX2)
 #include <immintrin.h>
 
-#include "ingot_avx2_util.h"
-#include "ingot_fp16.h"
+#include "ingot_repack_avx2.h"
 #endif
 
 /* Quants stored +128 reach 255: only VNNI's dpbusd multiplies them exactly (maddubs saturates). */
 #if defined(INGOT_HAVE_VNNI)
 
-#define INLINE static inline __attribute__((always_inline))
 #define R INGOT_X8_ROWS
 #define COLUMN_BYTES (R * (int)sizeof(ingot_block_q8_0))
 
@@ -39,65 +37,17 @@ static void repack_column(const uint8_t *const rows[R], int b, uint8_t *out) {
     }
 }
 
-/* 128 x the sum of a Q8_0 block's quants */
-static int32_t offset_term(const ingot_block_q8_0 *b) {
-    const __m256i q = _mm256_loadu_si256((const __m256i *)b->qs);
-    const __m256i ones = _mm256_set1_epi16(1);
-    const __m256i lo = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(q)), ones);
-    const __m256i hi = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_extracti128_si256(q, 1)), ones);
-    return 128 * ingot_hsum_i32x8(_mm256_add_epi32(lo, hi));
-}
-
 static void terms(const uint8_t *x, size_t ldx, int nt, int nb, float *f, int32_t *i) {
-    for (int t = 0; t < nt; ++t) {
-        const ingot_block_q8_0 *blk = (const ingot_block_q8_0 *)(x + (size_t)t * ldx);
-        for (int b = 0; b < nb; ++b) {
-            f[t * nb + b] = ingot_fp16_to_fp32(blk[b].d);
-            i[t * nb + b] = offset_term(&blk[b]);
-        }
-    }
+    ingot_x8_q8_0_terms(x, ldx, nt, nb, f, i, 128);
 }
 
-INLINE __m256i broadcast4(const int8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return _mm256_set1_epi32(v);
+INGOT_X8_INLINE void unpack(const uint8_t *w, __m256i q[8]) {
+    for (int g = 0; g < 8; ++g) q[g] = _mm256_loadu_si256((const __m256i *)(w + 2 * R + 4 * R * g));
 }
 
-INLINE void group_n(const int NT, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f,
-                    const int32_t *off, float *y, size_t ldy) {
-    __m256 acc[INGOT_X8_TOKENS];
-    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-    for (int b = 0; b < nb; ++b, w += COLUMN_BYTES) {
-        const __m256 wd = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)w));
-        __m256i q[8];
-        for (int g = 0; g < 8; ++g) q[g] = _mm256_loadu_si256((const __m256i *)(w + 2 * R + 4 * R * g));
-        for (int t = 0; t < NT; ++t) {
-            const ingot_block_q8_0 *xb = (const ingot_block_q8_0 *)(x + (size_t)t * ldx) + b;
-            __m256i p = _mm256_setzero_si256(), p2 = _mm256_setzero_si256();
-            for (int g = 0; g < 8; g += 2) {
-                p = ingot_dpbusd(p, q[g], broadcast4(xb->qs + 4 * g));
-                p2 = ingot_dpbusd(p2, q[g + 1], broadcast4(xb->qs + 4 * g + 4));
-            }
-            const __m256i dot = _mm256_sub_epi32(_mm256_add_epi32(p, p2), _mm256_set1_epi32(off[t * nb + b]));
-            const __m256 scale = _mm256_mul_ps(wd, _mm256_set1_ps(f[t * nb + b]));
-            acc[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dot), acc[t]);
-        }
-    }
-    for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (size_t)t * ldy, acc[t]);
-}
+#define GROUP(NT, nb, w, x, ldx, f, i, y, ldy) ingot_x8_q8act_group(NT, nb, w, COLUMN_BYTES, unpack, x, ldx, f, i, y, ldy)
 
-static void group(int nt, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f, const int32_t *i,
-                  float *y, size_t ldy) {
-    switch (nt) {
-    case 4: group_n(4, nb, w, x, ldx, f, i, y, ldy); break;
-    case 3: group_n(3, nb, w, x, ldx, f, i, y, ldy); break;
-    case 2: group_n(2, nb, w, x, ldx, f, i, y, ldy); break;
-    default: group_n(1, nb, w, x, ldx, f, i, y, ldy); break;
-    }
-}
-
-_Static_assert(INGOT_X8_TOKENS == 4, "group() instantiates 1..4 tokens");
+INGOT_X8_GROUP_FN(group, GROUP);
 
 const ingot_x8_layout ingot_x8_q8_0 = {
     .file_type = INGOT_TYPE_Q8_0, .block_values = INGOT_QK8_0, .column_bytes = COLUMN_BYTES,

@@ -27,6 +27,24 @@ typedef void (*ingot_x8_terms_fn)(const uint8_t *x, size_t ldx, int nt, int nb, 
 typedef void (*ingot_x8_group_fn)(int nt, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f,
                                   const int32_t *i, float *y, size_t ldy);
 
+/* Defines `static void NAME(int nt, ...)`, an ingot_x8_group_fn calling KERNEL(NT, ...) with NT a
+ * compile-time constant 1..INGOT_X8_TOKENS, so each token count gets its own unrolled kernel. */
+#define INGOT_X8_GROUP_FN(NAME, KERNEL)                                                                     \
+    static void NAME(int nt, int nb, const uint8_t *w, const uint8_t *x, size_t ldx, const float *f,          \
+                     const int32_t *i, float *y, size_t ldy) {                                                \
+        switch (nt) {                                                                                       \
+        case 4: KERNEL(4, nb, w, x, ldx, f, i, y, ldy); break;                                              \
+        case 3: KERNEL(3, nb, w, x, ldx, f, i, y, ldy); break;                                              \
+        case 2: KERNEL(2, nb, w, x, ldx, f, i, y, ldy); break;                                              \
+        default: KERNEL(1, nb, w, x, ldx, f, i, y, ldy); break;                                             \
+        }                                                                                                   \
+    }                                                                                                       \
+    _Static_assert(INGOT_X8_TOKENS == 4, "INGOT_X8_GROUP_FN instantiates 1..4 tokens")
+
+/* Terms of Q8_0 activation blocks for layouts whose quants are stored with an offset: f = the block's
+ * scale, i = offset x the sum of its quants (AVX2 builds). */
+void ingot_x8_q8_0_terms(const uint8_t *x, size_t ldx, int nt, int nb, float *f, int32_t *i, int32_t offset);
+
 typedef struct ingot_x8_layout {
     int file_type;       /* the GGML type it is made from */
     int block_values;    /* values per block (32 or 256) */

@@ -1,0 +1,54 @@
+/*
+ * ingot_repack_avx2.h — AVX2 pieces shared by the eight-row layouts' kernels (repack_*.c).
+ */
+#ifndef INGOT_REPACK_AVX2_H
+#define INGOT_REPACK_AVX2_H
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "ingot_avx2_util.h"
+#include "ingot_quant_blocks.h"
+#include "ingot_repack.h"
+
+#define INGOT_X8_INLINE static inline __attribute__((always_inline))
+
+/* The four activation bytes at p in every lane (dpbusd's signed operand). */
+INGOT_X8_INLINE __m256i ingot_broadcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+/* Writes q[g] = values 4g..4g+3 of each of the eight rows of one block column (lane r = row r),
+ * unsigned, offset by the amount the layout's terms remove. */
+typedef void (*ingot_x8_unpack32_fn)(const uint8_t *column, __m256i q[8]);
+
+/* The kernel of the 32-value layouts with Q8_0 activations (Q4_0, Q8_0): for NT tokens, y[t*ldy + r]
+ * = sum over blocks of d_w[r] d_x (dot(q, x) - offset term). Each column starts with the rows' fp16
+ * scales. */
+INGOT_X8_INLINE void ingot_x8_q8act_group(const int NT, int nb, const uint8_t *w, int column_bytes, ingot_x8_unpack32_fn unpack,
+                                          const uint8_t *x, size_t ldx, const float *f, const int32_t *off, float *y,
+                                          size_t ldy) {
+    __m256 acc[INGOT_X8_TOKENS];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; ++b, w += column_bytes) {
+        const __m256 wd = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)w));
+        __m256i q[8];
+        unpack(w, q);
+        for (int t = 0; t < NT; ++t) {
+            const ingot_block_q8_0 *xb = (const ingot_block_q8_0 *)(x + (size_t)t * ldx) + b;
+            __m256i p = _mm256_setzero_si256(), p2 = _mm256_setzero_si256();
+            for (int g = 0; g < 8; g += 2) {
+                p = ingot_dpbusd(p, q[g], ingot_broadcast4(xb->qs + 4 * g));
+                p2 = ingot_dpbusd(p2, q[g + 1], ingot_broadcast4(xb->qs + 4 * g + 4));
+            }
+            const __m256i dot = _mm256_sub_epi32(_mm256_add_epi32(p, p2), _mm256_set1_epi32(off[t * nb + b]));
+            const __m256 scale = _mm256_mul_ps(wd, _mm256_set1_ps(f[t * nb + b]));
+            acc[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dot), acc[t]);
+        }
+    }
+    for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (size_t)t * ldy, acc[t]);
+}
+
+#endif
