@@ -79,7 +79,7 @@ describe("Sampler.distribution", () => {
     });
   }
 
-  test("top-p over a large, flat vocabulary (partial sorts grow until they hold the nucleus)", () => {
+  test("top-p over a large, flat vocabulary (nuclei of thousands of tokens)", () => {
     const vocab = 40_000;
     const rng = new Rng(8);
     for (const spread of [0.5, 3]) {

@@ -83,20 +83,16 @@ export function typical(ids: Int32Array, p: Float64Array, n: number, typicalP: n
   return chosen.length;
 }
 
-/**
- * Writes the ids of the k largest logits to out[0..k) (unordered; ties keep the lower id), among
- * ids 0..n-1 — or, with `from`, among the ids from[0..n) (ascending).
- */
-export function selectTopK(w: Float32Array, n: number, k: number, heap: Int32Array, out: Int32Array, from?: Int32Array): number {
+/** Writes the ids of the k largest logits among w[0..n) to out[0..k) (unordered; ties keep the lower id). */
+export function selectTopK(w: Float32Array, n: number, k: number, heap: Int32Array, out: Int32Array): number {
   for (let i = 0; i < k; i++) {
-    heap[i] = from ? from[i]! : i;
+    heap[i] = i;
     siftUp(heap, w, i);
   }
   let floor = w[heap[0]!]!;
   for (let i = k; i < n; i++) {
-    const c = from ? from[i]! : i;
-    if (w[c]! > floor) {
-      heap[0] = c;
+    if (w[i]! > floor) {
+      heap[0] = i;
       siftDown(heap, w, k);
       floor = w[heap[0]!]!;
     }

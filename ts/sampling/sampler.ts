@@ -7,10 +7,14 @@
  * what exact speculative sampling compares between target and draft. When the engine computed the
  * top K logits of the row on the device, the chain works on those K (plus the biased and penalised
  * tokens) instead of scanning the whole vocabulary, whenever that provably gives the same result.
+ * Chains without top-k must see every logit (top-p measures against the whole row's mass): a native
+ * step (./native.ts) narrows the row to the few candidates top-p and min-p can keep, sorted, without
+ * sorting the row; the chain's own steps then make every exact cut on them, as on any candidate list.
  * Work buffers are allocated once per sampler, never per token.
  */
 import { IngotError } from "../errors.ts";
 import { minProbability, nucleus, selectTopK, softmaxInto, sortByLogit, typical } from "./chain.ts";
+import { candidateScratch, wholeRowCandidates } from "./native.ts";
 import { Rng } from "./rng.ts";
 
 export interface SamplingOptions {
@@ -58,8 +62,6 @@ export interface TopCandidates {
 
 /** Largest K the engine's top-k supports (ingot_topk). */
 export const MAX_DEVICE_TOP_K = 256;
-/** Candidate counts above which top-p selects a sorted prefix instead of sorting everything. */
-const PARTIAL_SORT_FROM = 2048;
 /** Extra device candidates beyond the chain's own top-k, so penalised tokens rarely force a full scan. */
 const DEVICE_TOP_K_MARGIN = 16;
 
@@ -75,8 +77,9 @@ export class Sampler {
   private readonly work: Float32Array;
   private readonly ids: Int32Array;
   private readonly probs: Float64Array;
-  private heapIds: Int32Array;
-  private prefix = new Int32Array(0);
+  private readonly heapIds: Int32Array;
+  /** Work memory of the native whole-row step, allocated when first needed. */
+  private scratch: BigUint64Array | undefined;
   private readonly bias: Map<number, number>;
   private readonly counts = new Map<number, number>();
   /** Tokens whose logit the bias or penalties change in the current call, and their adjusted logits. */
@@ -147,25 +150,17 @@ export class Sampler {
       p[0] = 1;
       return { ids, probs: p, count: 1 };
     }
-    const w = this.work;
-    let n = top ? this.selectFromCandidates(top, o.topK) : 0;
-    let nucleusDone = false, massKept = 1;
-    if (n === 0) {
-      this.adjustAll(logits);
-      if (o.topK > 0 && o.topK < this.vocabSize) n = selectTopK(w, this.vocabSize, o.topK, this.heapIds, ids);
-      else {
-        const all = this.selectAll(w, o.topP < 1);
-        ({ n, massKept } = all);
-        if (o.topP < 1 && o.typicalP === 1 && n > PARTIAL_SORT_FROM) {
-          n = this.nucleusPrefix(n, o.topP / massKept, all.max, all.keptMass);
-          nucleusDone = true;
-        }
-      }
+    // Candidates best first in ids, their probabilities at temperature 1 in p, their logits in w.
+    let w = this.work, n: number;
+    if (o.topK > 0 && o.topK < this.vocabSize) {
+      n = (top && this.selectFromCandidates(top, o.topK)) || this.topKOfRow(logits);
+      softmaxInto(w, ids, n, 1, p);
+    } else {
+      w = this.adjusted(logits);
+      n = this.wholeRow(w);
     }
-    sortByLogit(ids, w, n);
-    softmaxInto(w, ids, n, 1, p);
     if (o.typicalP < 1) n = typical(ids, p, n, o.typicalP);
-    if (o.topP < 1 && !nucleusDone) n = nucleus(p, n, o.topP / massKept);
+    if (o.topP < 1) n = nucleus(p, n, o.topP);
     if (o.minP > 0) n = minProbability(p, n, o.minP);
     softmaxInto(w, ids, n, o.temperature, p);
     return { ids, probs: p, count: n };
@@ -229,6 +224,13 @@ export class Sampler {
     for (let i = 0; i < this.touchedCount; i++) this.work[this.touched[i]!] = this.touchedValues[i]!;
   }
 
+  /** The logits with bias and penalties applied: the row itself when nothing changes it (no copy). */
+  private adjusted(logits: Float32Array): Float32Array {
+    if (this.touchedCount === 0) return logits.length === this.vocabSize ? logits : logits.subarray(0, this.vocabSize);
+    this.adjustAll(logits);
+    return this.work;
+  }
+
   /**
    * Candidates = the device's top-K ∪ the adjusted tokens, with their adjusted logits in `work`.
    * Every other token keeps a raw logit ≤ the K-th device value (`bound`), so the `need` best
@@ -276,57 +278,26 @@ export class Sampler {
     return best;
   }
 
-  /**
-   * Top-p over many candidates (ids[0..n), top-k off) without sorting them all: select and sort the
-   * best m, and stop once they hold `threshold` of the probability mass (doubling m, × 4, until they
-   * do). Writes the sorted nucleus to ids and returns its size.
-   */
-  private nucleusPrefix(n: number, threshold: number, max: number, z: number): number {
-    const w = this.work, ids = this.ids;
-    for (let m = PARTIAL_SORT_FROM / 4; m < n; m *= 4) {
-      if (this.heapIds.length < m) this.heapIds = new Int32Array(m);
-      if (this.prefix.length < m) this.prefix = new Int32Array(m);
-      selectTopK(w, n, m, this.heapIds, this.prefix, ids);
-      sortByLogit(this.prefix, w, m);
-      let cum = 0;
-      for (let i = 0; i < m; i++) {
-        cum += Math.exp(w[this.prefix[i]!]! - max) / z;
-        if (cum >= threshold) {
-          ids.set(this.prefix.subarray(0, i + 1));
-          return i + 1;
-        }
-      }
-    }
-    sortByLogit(ids, w, n);
-    let cum = 0;
-    for (let i = 0; i < n; i++) if ((cum += Math.exp(w[ids[i]!]! - max) / z) >= threshold) return i + 1;
+  /** The chain's top-k over the whole row (a heap over every adjusted logit), sorted into ids. */
+  private topKOfRow(logits: Float32Array): number {
+    this.adjustAll(logits);
+    const n = selectTopK(this.work, this.vocabSize, this.options.topK, this.heapIds, this.ids);
+    sortByLogit(this.ids, this.work, n);
     return n;
   }
 
   /**
-   * Every token — minus, when min-p is on and typical-p is off, those min-p would drop anyway
-   * (cheaper sorting). With `needMass`: the candidates' summed exp(logit − max) (`keptMass`) and
-   * their share of the whole distribution at temperature 1 (`massKept`), so that top-p still
-   * measures its threshold against the whole distribution.
+   * Top-k off: the native step narrows the whole row to the candidates the chain can keep, with
+   * their probabilities over the whole row (what top-p measures against). Typical-p needs every
+   * token, and changes which one min-p compares with, so it disables both pre-cuts. Device
+   * candidates are not used here: the row's normaliser needs every logit anyway, and one native
+   * pass costs about what the engine's top-256 would.
    */
-  private selectAll(w: Float32Array, needMass: boolean): { n: number; massKept: number; max: number; keptMass: number } {
+  private wholeRow(row: Float32Array): number {
     const o = this.options;
-    let max = -Infinity;
-    for (let i = 0; i < this.vocabSize; i++) if (w[i]! > max) max = w[i]!;
-    const prefilter = o.minP > 0 && o.typicalP === 1;
-    const floor = prefilter ? max + Math.log(o.minP) : -Infinity;
-    let n = 0, kept = 0, total = 0;
-    for (let i = 0; i < this.vocabSize; i++) {
-      const v = w[i]!;
-      if (!(v > -Infinity)) continue;
-      const e = needMass ? Math.exp(v - max) : 0;
-      total += e;
-      if (v >= floor) {
-        this.ids[n++] = i;
-        kept += e;
-      }
-    }
-    return { n: Math.max(n, 1), massKept: total > 0 ? kept / total : 1, max, keptMass: kept };
+    const cut = o.typicalP === 1;
+    this.scratch ??= candidateScratch(this.vocabSize);
+    return wholeRowCandidates(row, cut ? o.topP : 1, cut ? o.minP : 0, this.ids, this.probs, this.scratch);
   }
 }
 
