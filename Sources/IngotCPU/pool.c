@@ -7,6 +7,8 @@
  */
 #include "pool.h"
 
+#include "ingot_cpu.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -70,10 +72,7 @@ static void *worker_main(void *p) {
 }
 
 int pool_create(int n_threads, struct ingot_pool **out) {
-  if (n_threads <= 0) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    n_threads = n > 0 ? (int)n : 1;
-  }
+  if (n_threads <= 0) n_threads = ingot_cpu_default_threads();
   struct ingot_pool *pool = calloc(1, sizeof *pool);
   if (!pool) return -1;
   pool->n_threads = n_threads;

@@ -1,5 +1,5 @@
 /** Option parsing shared by the commands that run a model. */
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { BACKENDS, parseBackend, type Backend } from "../engine/backend.ts";
 import type { SamplingOptions } from "../sampling/sampler.ts";
 
@@ -58,6 +58,11 @@ export function samplingFromFlags(f: SamplingFlags, seed: number): SamplingOptio
 }
 
 /** `--backend <name>`: which engine runs the model (default auto: Metal on Apple Silicon when built, else cpu). */
+/** `-t/--threads`: CPU worker threads (default: the physical cores, see ingot_cpu_default_threads). */
+export function threadsOption(): Option {
+  return new Option("-t, --threads <n>", "CPU threads (default: the physical cores)").argParser(intOption("--threads", 1, 256));
+}
+
 export function addBackendOption(cmd: Command): Command {
   const parse = (value: string): Backend => {
     try {

@@ -16,7 +16,7 @@ import { buildForwardGraph } from "./graph.ts";
 import { locateWeights, type ModelWeights } from "./weights.ts";
 
 export interface ModelOptions {
-  /** Worker threads for the CPU engine (default: online processors). */
+  /** Worker threads for the CPU engine (default: the physical cores). */
   threads?: number;
   /** Engine of this model's contexts (default "cpu"; "auto" = Metal on Apple Silicon when built). */
   backend?: Backend;

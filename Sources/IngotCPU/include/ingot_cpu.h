@@ -79,13 +79,17 @@ struct ingot_op {
 typedef struct ingot_cpu_engine ingot_cpu_engine;
 typedef struct ingot_cpu_program ingot_cpu_program;
 
-/* n_threads <= 0 picks the number of online processors. */
+/* n_threads <= 0 picks ingot_cpu_default_threads(). */
 int ingot_cpu_engine_create(int n_threads, ingot_cpu_engine **out);
 void ingot_cpu_engine_destroy(ingot_cpu_engine *engine);
 int ingot_cpu_engine_threads(const ingot_cpu_engine *engine);
 
 /* Last error text of the calling thread ("" if none). */
 const char *ingot_cpu_last_error(void);
+
+/* Worker threads an engine gets by default: the physical cores (performance cores on Apple Silicon),
+ * else the online processors. */
+int ingot_cpu_default_threads(void);
 
 /* 64-byte aligned, zero-filled memory for activations, caches and step blocks. */
 void *ingot_cpu_alloc(size_t bytes);

@@ -14,7 +14,7 @@ import { DEMO_MODEL } from "../../model/demo.ts";
 import { Model } from "../../model/model.ts";
 import type { Fields } from "../../server/params.ts";
 import type { Backend } from "../../engine/backend.ts";
-import { addBackendOption, addSamplingOptions, intOption, type SamplingFlags } from "../options.ts";
+import { addBackendOption, addSamplingOptions, intOption, type SamplingFlags, threadsOption } from "../options.ts";
 import { ThroughputProgress } from "../progress.ts";
 
 interface BatchFlags extends SamplingFlags {
@@ -44,7 +44,7 @@ export function registerBatch(program: Command): void {
     .option("-m, --model <path>", "GGUF model (default: the demo model); with --endpoint, the model id to request")
     .option("-p, --parallel <n>", "sequences decoded together (with --endpoint: requests in flight)", intOption("--parallel", 1, 256), 4)
     .option("-n, --n-predict <n>", "most new tokens per item unless the line sets max_tokens", intOption("-n", 0), 256)
-    .option("-t, --threads <n>", "CPU threads (default: all processors)", intOption("--threads", 1, 256))
+    .addOption(threadsOption())
     .option("-c, --ctx <n>", "positions per sequence (default: the model's context)", intOption("--ctx", 1))
     .option("--ignore-eos", "keep generating after end-of-text tokens")
     .option("--endpoint <url>", "send the items to an OpenAI-compatible server instead (e.g. http://127.0.0.1:8080)")

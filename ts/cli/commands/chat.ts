@@ -17,7 +17,7 @@ import type { Backend } from "../../engine/backend.ts";
 import { IngotError } from "../../errors.ts";
 import { tokensPerSecond } from "../../generate/generate.ts";
 import { DEMO_MODEL } from "../../model/demo.ts";
-import { addBackendOption, addSamplingOptions, intOption, samplingFromFlags, type SamplingFlags } from "../options.ts";
+import { addBackendOption, addSamplingOptions, intOption, type SamplingFlags, samplingFromFlags, threadsOption } from "../options.ts";
 import { Progress } from "../progress.ts";
 
 interface ChatFlags extends SamplingFlags {
@@ -39,7 +39,7 @@ export function registerChat(program: Command): void {
     .command("chat")
     .description("chat with a model using its chat template (one message per stdin line without a terminal); the demo model when no -m")
     .option("-m, --model <path>", "GGUF model (default: the embedded demo model)")
-    .option("-t, --threads <n>", "CPU threads (default: all processors)", intOption("--threads", 1, 256))
+    .addOption(threadsOption())
     .option("-c, --ctx <n>", "context size in tokens (default: the model's)", intOption("--ctx", 1))
     .option("-n, --n-predict <n>", "most tokens per answer", intOption("-n", 1), 256)
     .option("--system <text>", "system prompt")

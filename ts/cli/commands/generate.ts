@@ -14,7 +14,7 @@ import { DEMO_MODEL } from "../../model/demo.ts";
 import { Model } from "../../model/model.ts";
 import { Sampler } from "../../sampling/sampler.ts";
 import { SpeculativeRunner, type SpeculativeResult, type SpeculativeStats } from "../../speculative/index.ts";
-import { addBackendOption, addSamplingOptions, intOption, samplingFromFlags, type SamplingFlags } from "../options.ts";
+import { addBackendOption, addSamplingOptions, intOption, type SamplingFlags, samplingFromFlags, threadsOption } from "../options.ts";
 import { readStdin } from "../output.ts";
 
 interface GenerateFlags extends SamplingFlags {
@@ -40,7 +40,7 @@ export function registerGenerate(program: Command): void {
     .argument("[prompt]", "text to continue")
     .option("-m, --model <path>", "GGUF model (default: the embedded demo model)")
     .option("-n, --n-predict <n>", "most new tokens", intOption("-n", 0), 128)
-    .option("-t, --threads <n>", "CPU threads (default: all processors)", intOption("--threads", 1, 256))
+    .addOption(threadsOption())
     .option("-c, --ctx <n>", "context size in tokens (default: the model's)", intOption("--ctx", 1))
     .option("--ignore-eos", "keep generating after end-of-text tokens")
     .option("--no-echo", "do not print the prompt before the continuation")

@@ -4,7 +4,7 @@ import { IngotError } from "../../errors.ts";
 import { perplexity } from "../../generate/perplexity.ts";
 import { Model } from "../../model/model.ts";
 import type { Backend } from "../../engine/backend.ts";
-import { addBackendOption, intOption } from "../options.ts";
+import { addBackendOption, intOption, threadsOption } from "../options.ts";
 import { Progress } from "../progress.ts";
 
 interface PerplexityFlags {
@@ -25,7 +25,7 @@ export function registerPerplexity(program: Command): void {
     .requiredOption("-f, --file <path>", "text file")
     .option("-c, --ctx <n>", "tokens per chunk", intOption("--ctx", 4), 512)
     .option("--chunks <n>", "score at most n chunks", intOption("--chunks", 1))
-    .option("-t, --threads <n>", "CPU threads", intOption("--threads", 1, 256))
+    .addOption(threadsOption())
     .option("--json", 'print { "ppl", "tokens_scored", ... } as JSON');
   addBackendOption(cmd).action(async (flags: PerplexityFlags) => {
       const file = Bun.file(flags.file);

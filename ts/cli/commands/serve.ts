@@ -8,7 +8,7 @@ import { DEMO_MODEL } from "../../model/demo.ts";
 import { Model } from "../../model/model.ts";
 import { IngotServer } from "../../server/server.ts";
 import type { Backend } from "../../engine/backend.ts";
-import { addBackendOption, intOption } from "../options.ts";
+import { addBackendOption, intOption, threadsOption } from "../options.ts";
 
 interface ServeFlags {
   host: string;
@@ -33,7 +33,7 @@ export function registerServe(program: Command): void {
     .option("-m, --model <path>", "GGUF model (default: the demo model); its id is the file name without .gguf")
     .option("-p, --parallel <n>", "requests generating at once (KV slots); more wait in a queue", intOption("--parallel", 1, 256), 4)
     .option("-c, --ctx <n>", "positions per request (default: the model's context)", intOption("--ctx", 1))
-    .option("-t, --threads <n>", "CPU threads (default: all processors)", intOption("--threads", 1, 256))
+    .addOption(threadsOption())
     .option("--api-key <key>", "require 'Authorization: Bearer <key>' on /v1 routes (default: $INGOT_API_KEY, else none)")
     .option("--max-body <bytes>", "largest request body", intOption("--max-body", 1024), 1 << 20)
     .option("--max-queue <n>", "requests waiting for a slot before new ones get 503", intOption("--max-queue", 0), 256)

@@ -12,7 +12,7 @@ import { IngotError } from "../../errors.ts";
 import { DEMO_DRAFT, DEMO_MODEL } from "../../model/demo.ts";
 import { Model } from "../../model/model.ts";
 import { runSweep, SpeculativeRunner, speedupChartSvg, type SweepRow } from "../../speculative/index.ts";
-import { addSamplingOptions, intOption, samplingFromFlags, type SamplingFlags } from "../options.ts";
+import { addSamplingOptions, intOption, type SamplingFlags, samplingFromFlags, threadsOption } from "../options.ts";
 
 interface SpecFlags extends SamplingFlags {
   model?: string;
@@ -54,7 +54,7 @@ export function registerSpec(program: Command): void {
     .option("--temps <list>", "temperatures to try, comma-separated", list(temperature), [0, 0.8])
     .option("-n, --n-predict <n>", "tokens generated per run", intOption("-n", 1), 64)
     .option("--repeats <r>", "runs per prompt and cell (different seeds)", intOption("--repeats", 1, 1000), 1)
-    .option("-t, --threads <n>", "CPU threads (default: all processors)", intOption("--threads", 1, 256))
+    .addOption(threadsOption())
     .option("--out <prefix>", "write <prefix>.json and <prefix>.svg", "spec-results");
   addSamplingOptions(cmd).action((promptsFile: string, flags: SpecFlags) => {
     let text: string;

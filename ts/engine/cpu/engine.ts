@@ -8,9 +8,12 @@ import { check, cpuLibrary } from "./native.ts";
 
 const engines = new Map<number, Pointer>();
 
-/** Physical cores are not visible from JS; online processors is the closest portable answer. */
+let physicalCores: number | null = null;
+
+/** The physical cores (performance cores on Apple Silicon), from the engine: JS sees only logical ones. */
 export function defaultThreads(): number {
-  return Math.max(1, navigator.hardwareConcurrency || 1);
+  physicalCores ??= Math.max(1, cpuLibrary().ingot_cpu_default_threads());
+  return physicalCores;
 }
 
 export function cpuEngine(threads = defaultThreads()): Pointer {

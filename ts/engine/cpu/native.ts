@@ -12,6 +12,7 @@ const symbols = {
   ingot_cpu_engine_create: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   ingot_cpu_engine_destroy: { args: [FFIType.ptr], returns: FFIType.void },
   ingot_cpu_engine_threads: { args: [FFIType.ptr], returns: FFIType.i32 },
+  ingot_cpu_default_threads: { args: [], returns: FFIType.i32 },
   ingot_cpu_last_error: { args: [], returns: FFIType.cstring },
   ingot_cpu_alloc: { args: [FFIType.u64], returns: FFIType.ptr },
   ingot_cpu_free: { args: [FFIType.ptr], returns: FFIType.void },
