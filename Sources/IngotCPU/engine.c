@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "ingot_kernels.h"
@@ -94,6 +96,16 @@ int64_t ingot_cpu_repacked_bytes(int layout, int64_t rows, int64_t k) {
   const size_t bytes = ingot_repacked_bytes(layout, rows, k);
   if (!bytes) return engine_fail(INGOT_E_INVALID, "repack: layout %d does not apply to %lld x %lld", layout, (long long)rows, (long long)k);
   return (int64_t)bytes;
+}
+
+int ingot_cpu_release_pages(const void *p, int64_t bytes) {
+  /* Only whole pages inside [p, p + bytes): neighbours of the range stay untouched. */
+  const long page = sysconf(_SC_PAGESIZE);
+  if (!p || bytes <= 0 || page <= 0) return 0;
+  const uintptr_t begin = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+  const uintptr_t end = ((uintptr_t)p + (uintptr_t)bytes) & ~((uintptr_t)page - 1);
+  if (end <= begin) return 0;
+  return madvise((void *)begin, end - begin, MADV_DONTNEED) == 0 ? 0 : engine_fail(INGOT_E_INVALID, "madvise failed");
 }
 
 int ingot_cpu_repack(int layout, const void *src, int64_t src_row_bytes, int64_t rows, int64_t k, void *dst) {

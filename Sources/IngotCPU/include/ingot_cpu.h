@@ -114,6 +114,9 @@ int64_t ingot_cpu_row_bytes(int type, int64_t n);
  * matrix of file type `type` once repacked with ingot_cpu_repack, or 0 when the file's
  * layout is what this build runs best (ingot_repack.h). */
 int ingot_cpu_repacked_layout(int type, int64_t rows, int64_t k);
+/* Drops the resident pages of a read-only file mapping's range (whole pages inside it) once its
+ * contents live elsewhere, e.g. repacked: they are read back from the file if touched again. */
+int ingot_cpu_release_pages(const void *p, int64_t bytes);
 /* Bytes a rows x k matrix takes in `layout`, or a negative error. */
 int64_t ingot_cpu_repacked_bytes(int layout, int64_t rows, int64_t k);
 /* Repacks a matrix (rows of src_row_bytes) into `layout` at dst (ingot_cpu_repacked_bytes of room);

@@ -23,6 +23,7 @@ const symbols = {
   ingot_cpu_vec_dot_type: { args: [FFIType.i32], returns: FFIType.i32 },
   ingot_cpu_row_bytes: { args: [FFIType.i32, FFIType.i64], returns: FFIType.i64_fast },
   ingot_cpu_repacked_layout: { args: [FFIType.i32, FFIType.i64, FFIType.i64], returns: FFIType.i32 },
+  ingot_cpu_release_pages: { args: [FFIType.ptr, FFIType.i64], returns: FFIType.i32 },
   ingot_cpu_repacked_bytes: { args: [FFIType.i32, FFIType.i64, FFIType.i64], returns: FFIType.i64_fast },
   ingot_cpu_repack: { args: [FFIType.i32, FFIType.ptr, FFIType.i64, FFIType.i64, FFIType.i64, FFIType.ptr], returns: FFIType.i32 },
 } as const;

@@ -2,8 +2,9 @@
  * Weights the CPU engine runs faster in a layout of its own than in the file's (ingot_cpu_repacked_layout:
  * today Q4_0, Q4_K, Q5_K, Q6_K and (with VNNI) Q8_0 interleaved eight rows at a time on AVX2 builds, see Sources/IngotCPU/repack.c).
  * Repacked once per model, on the first context, into native memory the model owns: contexts share it,
- * and it is freed when the model is garbage-collected. The file's mapping stays the source for
- * everything else (embedding rows read the original tensor).
+ * and it is freed when the model is garbage-collected. The file's pages of a repacked tensor are then
+ * released, so the weights are resident once; the mapping stays the source for everything else
+ * (embedding rows read the original tensor, faulting back only the rows they need).
  */
 import type { Pointer } from "bun:ffi";
 import type { GgufTensorInfo } from "../../gguf/index.ts";
@@ -38,7 +39,10 @@ export function repackedWeights(model: Model, graph: readonly GraphOp[]): Map<Gg
     const buffer = new NativeBuffer(check(lib.ingot_cpu_repacked_bytes(layout, rows, k), `repacking '${t.name}'`));
     buffers.push(buffer);
     const rowBytes = check(lib.ingot_cpu_row_bytes(t.type, k), "row size");
-    check(lib.ingot_cpu_repack(layout, Number(model.tensorAddress(t)) as Pointer, rowBytes, rows, k, buffer.ptr), `repacking '${t.name}'`);
+    const source = Number(model.tensorAddress(t)) as Pointer;
+    check(lib.ingot_cpu_repack(layout, source, rowBytes, rows, k, buffer.ptr), `repacking '${t.name}'`);
+    // The file's copy is no longer read by matmuls: let its pages go (embedding rows fault back in).
+    check(lib.ingot_cpu_release_pages(source, t.byteSize), `releasing '${t.name}'`);
     out.set(t, { type: layout, address: buffer.address() });
   }
   if (buffers.length > 0) release.register(model, buffers);
