@@ -3,7 +3,7 @@
  * parallel: they would measure each other). Each writes its figures to bench/results/.
  *   gguf-open  opening a GGUF with a 152k-token vocabulary (target < 100 ms)
  *   tokenize   tokenizer throughput on Revelation ×20
- *   kernels    single-thread CPU kernel throughput per weight type (decode and 64-token prefill)
+ *   kernels    single-thread CPU kernel throughput per weight type and layout (1, 4 and 64 tokens)
  *   engine     prefill/decode vs node-llama-cpp (see bench/engine.ts for its flags)
  */
 import { join } from "node:path";
