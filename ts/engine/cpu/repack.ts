@@ -42,6 +42,8 @@ export function repackedWeights(model: Model, graph: readonly GraphOp[]): Map<Gg
     const source = Number(model.tensorAddress(t)) as Pointer;
     check(lib.ingot_cpu_repack(layout, source, rowBytes, rows, k, buffer.ptr), `repacking '${t.name}'`);
     // The file's copy is no longer read by matmuls: let its pages go (embedding rows fault back in).
+    // Safe because a Model's bytes are always a private mapping of its file (Model.load, never heap
+    // memory): dropped pages are read again from the file, not zeroed.
     check(lib.ingot_cpu_release_pages(source, t.byteSize), `releasing '${t.name}'`);
     out.set(t, { type: layout, address: buffer.address() });
   }
