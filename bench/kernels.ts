@@ -18,7 +18,7 @@ const only = args.includes("--only") ? args[args.indexOf("--only") + 1]!.split("
 
 const TYPES: [string, number][] = [
   ["F16", GgmlType.F16], ["Q8_0", GgmlType.Q8_0], ["Q4_0", GgmlType.Q4_0], ["Q5_0", GgmlType.Q5_0],
-  ["Q4_K", GgmlType.Q4_K], ["Q5_K", GgmlType.Q5_K], ["Q6_K", GgmlType.Q6_K],
+  ["Q2_K", GgmlType.Q2_K], ["Q3_K", GgmlType.Q3_K], ["Q4_K", GgmlType.Q4_K], ["Q5_K", GgmlType.Q5_K], ["Q6_K", GgmlType.Q6_K],
 ];
 const SHAPES = [
   { name: "demo ffn", k: 512, n: 1536 },

@@ -17,6 +17,8 @@ const AVX2 = 1;
 /** vnniOnly: offered only where dpbusd is a VNNI instruction (an AVX2 build may lack it). */
 const LAYOUTS = [
   { name: "Q4_0 x8", id: 1000, type: GgmlType.Q4_0, ks: [32, 96, 256, 608], vnniOnly: false },
+  { name: "Q2_K x8", id: 1005, type: GgmlType.Q2_K, ks: [256, 768, 2048], vnniOnly: false },
+  { name: "Q3_K x8", id: 1006, type: GgmlType.Q3_K, ks: [256, 768, 2048], vnniOnly: false },
   { name: "Q4_K x8", id: 1001, type: GgmlType.Q4_K, ks: [256, 768, 2048], vnniOnly: false },
   { name: "Q5_K x8", id: 1004, type: GgmlType.Q5_K, ks: [256, 768, 2048], vnniOnly: false },
   { name: "Q6_K x8", id: 1002, type: GgmlType.Q6_K, ks: [256, 768, 2048], vnniOnly: false },

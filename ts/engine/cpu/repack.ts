@@ -1,6 +1,6 @@
 /**
  * Weights the CPU engine runs faster in a layout of its own than in the file's (ingot_cpu_repacked_layout:
- * today Q4_0, Q4_K, Q5_K, Q6_K and (with VNNI) Q8_0 interleaved eight rows at a time on AVX2 builds, see Sources/IngotCPU/repack.c).
+ * today Q4_0, Q2_K..Q6_K and (with VNNI) Q8_0 interleaved eight rows at a time on AVX2 builds, see Sources/IngotCPU/repack.c).
  * Repacked once per model, on the first context, into native memory the model owns: contexts share it,
  * and it is freed when the model is garbage-collected. The file's pages of a repacked tensor are then
  * released, so the weights are resident once; the mapping stays the source for everything else
