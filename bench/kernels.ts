@@ -17,7 +17,7 @@ const reps = args.includes("--reps") ? Number(args[args.indexOf("--reps") + 1]) 
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1]!.split(",") : null;
 
 const TYPES: [string, number][] = [
-  ["F16", GgmlType.F16], ["Q8_0", GgmlType.Q8_0], ["Q4_0", GgmlType.Q4_0], ["Q5_0", GgmlType.Q5_0],
+  ["F16", GgmlType.F16], ["Q8_0", GgmlType.Q8_0], ["Q4_0", GgmlType.Q4_0], ["Q4_1", GgmlType.Q4_1], ["Q5_0", GgmlType.Q5_0], ["Q5_1", GgmlType.Q5_1],
   ["Q2_K", GgmlType.Q2_K], ["Q3_K", GgmlType.Q3_K], ["Q4_K", GgmlType.Q4_K], ["Q5_K", GgmlType.Q5_K], ["Q6_K", GgmlType.Q6_K],
 ];
 const SHAPES = [

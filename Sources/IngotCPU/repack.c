@@ -25,6 +25,9 @@ const ingot_x8_layout *ingot_x8_layout_of(int layout) {
 #if defined(INGOT_HAVE_AVX2)
     if (layout == INGOT_LAYOUT_Q4_0_X8) return &ingot_x8_q4_0;
     if (layout == INGOT_LAYOUT_Q4_K_X8) return &ingot_x8_q4_K;
+    if (layout == INGOT_LAYOUT_Q5_0_X8) return &ingot_x8_q5_0;
+    if (layout == INGOT_LAYOUT_Q4_1_X8) return &ingot_x8_q4_1;
+    if (layout == INGOT_LAYOUT_Q5_1_X8) return &ingot_x8_q5_1;
     if (layout == INGOT_LAYOUT_Q2_K_X8) return &ingot_x8_q2_K;
     if (layout == INGOT_LAYOUT_Q3_K_X8) return &ingot_x8_q3_K;
     if (layout == INGOT_LAYOUT_Q5_K_X8) return &ingot_x8_q5_K;
@@ -58,6 +61,9 @@ void ingot_x8_q8_0_terms(const uint8_t *x, size_t ldx, int nt, int nb, float *f,
 
 int ingot_repacked_layout(int type, int64_t rows, int64_t k) {
     const int layout = type == INGOT_TYPE_Q4_0   ? INGOT_LAYOUT_Q4_0_X8
+                       : type == INGOT_TYPE_Q5_0 ? INGOT_LAYOUT_Q5_0_X8
+                       : type == INGOT_TYPE_Q4_1 ? INGOT_LAYOUT_Q4_1_X8
+                       : type == INGOT_TYPE_Q5_1 ? INGOT_LAYOUT_Q5_1_X8
                        : type == INGOT_TYPE_Q2_K ? INGOT_LAYOUT_Q2_K_X8
                        : type == INGOT_TYPE_Q3_K ? INGOT_LAYOUT_Q3_K_X8
                        : type == INGOT_TYPE_Q4_K ? INGOT_LAYOUT_Q4_K_X8

@@ -45,7 +45,7 @@ INGOT_X8_INLINE void unpack(const uint8_t *w, __m256i q[8]) {
     for (int g = 0; g < 8; ++g) q[g] = _mm256_loadu_si256((const __m256i *)(w + 2 * R + 4 * R * g));
 }
 
-#define GROUP(NT, nb, w, x, ldx, f, i, y, ldy) ingot_x8_q8act_group(NT, nb, w, COLUMN_BYTES, unpack, x, ldx, f, i, y, ldy)
+#define GROUP(NT, nb, w, x, ldx, f, i, y, ldy) ingot_x8_q8act_group(NT, 0, nb, w, COLUMN_BYTES, unpack, x, ldx, f, i, y, ldy)
 
 INGOT_X8_GROUP_FN(group, GROUP);
 

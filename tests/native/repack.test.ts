@@ -17,6 +17,9 @@ const AVX2 = 1;
 /** vnniOnly: offered only where dpbusd is a VNNI instruction (an AVX2 build may lack it). */
 const LAYOUTS = [
   { name: "Q4_0 x8", id: 1000, type: GgmlType.Q4_0, ks: [32, 96, 256, 608], vnniOnly: false },
+  { name: "Q4_1 x8", id: 1008, type: GgmlType.Q4_1, ks: [32, 96, 256, 608], vnniOnly: false },
+  { name: "Q5_1 x8", id: 1009, type: GgmlType.Q5_1, ks: [32, 96, 256, 608], vnniOnly: false },
+  { name: "Q5_0 x8", id: 1007, type: GgmlType.Q5_0, ks: [32, 96, 256, 608], vnniOnly: false },
   { name: "Q2_K x8", id: 1005, type: GgmlType.Q2_K, ks: [256, 768, 2048], vnniOnly: false },
   { name: "Q3_K x8", id: 1006, type: GgmlType.Q3_K, ks: [256, 768, 2048], vnniOnly: false },
   { name: "Q4_K x8", id: 1001, type: GgmlType.Q4_K, ks: [256, 768, 2048], vnniOnly: false },
@@ -42,7 +45,7 @@ for (const { name, id, type, ks, vnniOnly } of LAYOUTS) {
       if (kernels.simd() !== AVX2) expect(offered).toBe(false);
       else if (!vnniOnly) expect(offered).toBe(true);
       expect(lib.ingot_cpu_repacked_layout(type, 12, k)).toBe(0);
-      expect(lib.ingot_cpu_repacked_layout(GgmlType.Q5_1, 16, 256)).toBe(0);
+      expect(lib.ingot_cpu_repacked_layout(GgmlType.F16, 16, 256)).toBe(0); // float types keep their layout
     });
 
     if (!offered) return;

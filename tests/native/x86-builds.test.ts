@@ -37,10 +37,10 @@ test.if(isX86)("baseline x86-64 (no AVX2): no layout is offered, files run in th
   expect(r.code).toBe(0);
 }, MODEL_TEST_TIMEOUT_MS);
 
-test.if(hostHasAvx2)("AVX2 without VNNI: the Q4_0 and Q2_K..Q6_K layouts match the scalar reference; Q8_0 is not offered", async () => {
+test.if(hostHasAvx2)("AVX2 without VNNI: the Q4_0, Q4_1, Q5_0, Q5_1 and Q2_K..Q6_K layouts match the scalar reference; Q8_0 is not offered", async () => {
   const r = await buildAndRun("avx2", ["-mavx2", "-mfma", "-mf16c"]);
-  expect(r.out).toContain("layouts Q4_0 Q2_K Q3_K Q4_K Q5_K Q6_K\n");
+  expect(r.out).toContain("layouts Q4_0 Q5_0 Q4_1 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K\n");
   expect(r.out).not.toContain("FAIL");
-  expect(r.out).toContain("done 54/54");
+  expect(r.out).toContain("done 81/81");
   expect(r.code).toBe(0);
 }, MODEL_TEST_TIMEOUT_MS);

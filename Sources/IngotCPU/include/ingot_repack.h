@@ -1,7 +1,7 @@
 /*
  * ingot_repack.h — weight layouts of the engine's own: eight rows interleaved block by block, so the
  * eight lanes of a vector are eight rows (repack.c has the driver; one file per layout has its
- * kernels). The file's Q4_0, Q2_K..Q6_K (and, with VNNI, Q8_0) matrices are rewritten once into these layouts
+ * kernels). The file's Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K (and, with VNNI, Q8_0) matrices are rewritten once into these layouts
  * when the build has the kernels (AVX2); everything else keeps the file's layout.
  */
 #ifndef INGOT_REPACK_H
@@ -18,6 +18,9 @@
 #define INGOT_LAYOUT_Q5_K_X8 1004
 #define INGOT_LAYOUT_Q2_K_X8 1005
 #define INGOT_LAYOUT_Q3_K_X8 1006
+#define INGOT_LAYOUT_Q5_0_X8 1007
+#define INGOT_LAYOUT_Q4_1_X8 1008
+#define INGOT_LAYOUT_Q5_1_X8 1009
 
 #define INGOT_X8_ROWS 8          /* rows interleaved together */
 #define INGOT_X8_TOKENS 4        /* tokens sharing one unpacking of a weight block column */
@@ -61,6 +64,9 @@ typedef struct ingot_x8_layout {
 /* NULL when this build has no kernels for the layout */
 const ingot_x8_layout *ingot_x8_layout_of(int layout);
 extern const ingot_x8_layout ingot_x8_q4_0;
+extern const ingot_x8_layout ingot_x8_q5_0;
+extern const ingot_x8_layout ingot_x8_q4_1;
+extern const ingot_x8_layout ingot_x8_q5_1;
 extern const ingot_x8_layout ingot_x8_q2_K;
 extern const ingot_x8_layout ingot_x8_q3_K;
 extern const ingot_x8_layout ingot_x8_q4_K;

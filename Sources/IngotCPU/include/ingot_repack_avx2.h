@@ -24,12 +24,14 @@ INGOT_X8_INLINE __m256i ingot_broadcast4(const int8_t *p) {
  * unsigned, offset by the amount the layout's terms remove. */
 typedef void (*ingot_x8_unpack32_fn)(const uint8_t *column, __m256i q[8]);
 
-/* The kernel of the 32-value layouts with Q8_0 activations (Q4_0, Q8_0): for NT tokens, y[t*ldy + r]
- * = sum over blocks of d_w[r] d_x (dot(q, x) - offset term). Each column starts with the rows' fp16
- * scales. */
-INGOT_X8_INLINE void ingot_x8_q8act_group(const int NT, int nb, const uint8_t *w, int column_bytes, ingot_x8_unpack32_fn unpack,
-                                          const uint8_t *x, size_t ldx, const float *f, const int32_t *off, float *y,
-                                          size_t ldy) {
+/* The kernel of the 32-value layouts. Each column starts with the rows' fp16 scales d.
+ *   MINS 0 (Q4_0, Q5_0, Q8_0; Q8_0 activations): y[t*ldy + r] = sum over blocks of
+ *          d[r] d_x (dot(q, x) - off), off = the layout's offset term of the activation block;
+ *   MINS 1 (Q4_1, Q5_1; Q8_1 activations, whose s = d_x sum x rides in the term's bits): the column
+ *          has the rows' fp16 mins m after d, and y += d[r] d_x dot(q, x) + m[r] s. */
+INGOT_X8_INLINE void ingot_x8_q8act_group(const int NT, const int MINS, int nb, const uint8_t *w, int column_bytes,
+                                          ingot_x8_unpack32_fn unpack, const uint8_t *x, size_t ldx, const float *f,
+                                          const int32_t *terms, float *y, size_t ldy) {
     __m256 acc[INGOT_X8_TOKENS];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     for (int b = 0; b < nb; ++b, w += column_bytes) {
@@ -37,15 +39,23 @@ INGOT_X8_INLINE void ingot_x8_q8act_group(const int NT, int nb, const uint8_t *w
         __m256i q[8];
         unpack(w, q);
         for (int t = 0; t < NT; ++t) {
-            const ingot_block_q8_0 *xb = (const ingot_block_q8_0 *)(x + (size_t)t * ldx) + b;
+            const int8_t *xq = MINS ? ((const ingot_block_q8_1 *)(x + (size_t)t * ldx) + b)->qs
+                                    : ((const ingot_block_q8_0 *)(x + (size_t)t * ldx) + b)->qs;
             __m256i p = _mm256_setzero_si256(), p2 = _mm256_setzero_si256();
             for (int g = 0; g < 8; g += 2) {
-                p = ingot_dpbusd(p, q[g], ingot_broadcast4(xb->qs + 4 * g));
-                p2 = ingot_dpbusd(p2, q[g + 1], ingot_broadcast4(xb->qs + 4 * g + 4));
+                p = ingot_dpbusd(p, q[g], ingot_broadcast4(xq + 4 * g));
+                p2 = ingot_dpbusd(p2, q[g + 1], ingot_broadcast4(xq + 4 * g + 4));
             }
-            const __m256i dot = _mm256_sub_epi32(_mm256_add_epi32(p, p2), _mm256_set1_epi32(off[t * nb + b]));
+            __m256i dot = _mm256_add_epi32(p, p2);
+            if (!MINS) dot = _mm256_sub_epi32(dot, _mm256_set1_epi32(terms[t * nb + b]));
             const __m256 scale = _mm256_mul_ps(wd, _mm256_set1_ps(f[t * nb + b]));
             acc[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dot), acc[t]);
+            if (MINS) {
+                float s;
+                memcpy(&s, &terms[t * nb + b], sizeof s);
+                const __m256 wm = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + 2 * INGOT_X8_ROWS)));
+                acc[t] = _mm256_fmadd_ps(wm, _mm256_set1_ps(s), acc[t]);
+            }
         }
     }
     for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (size_t)t * ldy, acc[t]);

@@ -84,7 +84,8 @@ static void check(int type, const char *name) {
 
 int main(void) {
     static const struct { int type; const char *name; } TYPES[] = {
-        { INGOT_TYPE_Q4_0, "Q4_0" }, { INGOT_TYPE_Q8_0, "Q8_0" }, { INGOT_TYPE_Q2_K, "Q2_K" },
+        { INGOT_TYPE_Q4_0, "Q4_0" }, { INGOT_TYPE_Q5_0, "Q5_0" }, { INGOT_TYPE_Q4_1, "Q4_1" },
+        { INGOT_TYPE_Q5_1, "Q5_1" }, { INGOT_TYPE_Q8_0, "Q8_0" }, { INGOT_TYPE_Q2_K, "Q2_K" },
         { INGOT_TYPE_Q3_K, "Q3_K" }, { INGOT_TYPE_Q4_K, "Q4_K" },
         { INGOT_TYPE_Q5_K, "Q5_K" }, { INGOT_TYPE_Q6_K, "Q6_K" },
     };
