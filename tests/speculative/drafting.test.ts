@@ -100,6 +100,22 @@ describe("DraftLength", () => {
     expect(settle(0.6, 0.15, (n) => 1 * n)).toBeLessThanOrEqual(1);
   });
 
+  test("once settled on plain decoding, other lengths are tried rarely (each try costs time)", () => {
+    const lengths = new DraftLength({ max: 8 });
+    const rng = new Rng(5);
+    const chosen: number[] = [];
+    for (let step = 0; step < 600; step++) {
+      const k = lengths.next();
+      chosen.push(k);
+      let accepted = 0;
+      while (accepted < k && rng.next() < 0.6) accepted++;
+      lengths.record(k, accepted, k * 0.15, k + 1, k + 1);
+    }
+    const late = chosen.slice(200);
+    expect(late.filter((k) => k > 0).length).toBeGreaterThan(0); // still tried now and then
+    expect(late.filter((k) => k > 0).length / late.length).toBeLessThan(0.04);
+  });
+
   test("verification nearly free (memory-bound target) and good acceptance: long drafts", () => {
     expect(settle(0.8, 0.05, (n) => 1 + 0.02 * n)).toBeGreaterThanOrEqual(4);
   });

@@ -3,8 +3,9 @@
  * measured costs, pick the k that maximises expected tokens per millisecond,
  *   E(k) = (1 − α^(k+1)) / (1 − α)   tokens per step (accepted drafts + the target's own token)
  *   T(k) = k · draft cost + verify cost of k + 1 tokens.
- * k = 0 (plain decoding) wins when drafting does not pay; every few steps a neighbouring k is tried
- * so the estimates stay current.
+ * k = 0 (plain decoding) wins when drafting does not pay. A neighbouring k is tried now and then so
+ * the estimates stay current: every 8 steps after the best k changes, then half as often each time a
+ * try leaves it unchanged (down to every 64 steps), since every try of a worse k costs time.
  */
 import { IngotError } from "../errors.ts";
 
@@ -17,8 +18,9 @@ export interface DraftLengthOptions {
 
 /** Weight of the past in the running estimates (per step). */
 const DECAY = 0.9;
-/** Steps between tries of a neighbouring k. */
-const EXPLORE_EVERY = 8;
+/** Steps between tries of a neighbouring k: at first, and at most. */
+const EXPLORE_MIN = 8;
+const EXPLORE_MAX = 64;
 
 export class DraftLength {
   readonly max: number;
@@ -32,6 +34,11 @@ export class DraftLength {
   private readonly verifyMs: Float64Array;
   private steps = 0;
   private current: number;
+  /** Exploration schedule: the best k it is for, steps since the last try, steps between tries. */
+  private settledBest = -1;
+  private sinceTry = 0;
+  private exploreEvery = EXPLORE_MIN;
+  private tries = 0;
 
   constructor(opts: DraftLengthOptions = {}) {
     this.max = opts.max ?? 8;
@@ -52,9 +59,13 @@ export class DraftLength {
     if (this.fixed !== null) return this.current;
     this.steps++;
     const best = this.best();
-    if (this.steps % EXPLORE_EVERY === 0) {
-      const neighbour = best + (Math.floor(this.steps / EXPLORE_EVERY) % 2 === 0 ? 1 : -1);
+    if (best !== this.settledBest) [this.settledBest, this.exploreEvery, this.sinceTry] = [best, EXPLORE_MIN, 0];
+    if (++this.sinceTry >= this.exploreEvery) {
+      // Try a neighbour, above and below in turn; if the best k survives, wait longer for the next try.
+      const neighbour = best + (this.tries++ % 2 === 0 ? 1 : -1);
       this.current = Math.max(0, Math.min(this.max, neighbour));
+      this.sinceTry = 0;
+      this.exploreEvery = Math.min(EXPLORE_MAX, this.exploreEvery * 2);
     } else {
       this.current = best;
     }
