@@ -1,9 +1,10 @@
 /*
  * matmul.c — row-range matrix products over quantised weights: Y[t][r] = dot(W[r], x[t]).
  *
- * One token: a straight mat-vec, streaming each weight row once. Several tokens: the activations
- * are cut into blocks that fit in L2; where the type has a tile kernel each weight row is unpacked
- * once per group of INGOT_TILE_TOKENS tokens, otherwise rows go in small L1 tiles through vec_dot.
+ * Weights in one of the engine's eight-row layouts go to repack.c. In the file's layout: one token is
+ * a straight mat-vec, streaming each weight row once. Several tokens: the activations are cut into
+ * blocks that fit in L2; where the type has a tile kernel each weight row is unpacked once per group
+ * of INGOT_TILE_TOKENS tokens, otherwise rows go in small L1 tiles through vec_dot.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,7 +23,7 @@
 /* f32 activation block scales kept on the stack for the Q8_0 tile kernels (32 KiB) */
 #define SCALE_CAP 8192
 
-/* Asks for the next rows' weights while the current ones are computed: the Q8_0/Q4_0 row kernels do
+/* Asks for the next rows' weights while the current ones are computed: the Q4_0/Q5_0 row kernels do
  * little arithmetic per byte, and without this a single thread streams weights larger than the
  * last-level cache at a third of the memory bandwidth (latency-bound). */
 /* How many row groups ahead to prefetch (measured on a 71 MB Q4_0 matrix: 1 group doubles single-thread throughput, more is slower). */

@@ -1,8 +1,10 @@
 /*
  * tile_avx2.c — multi-token dot products ("tiles") for F16 and the 32-value block types with Q8_0
  * activations (Q8_0, Q4_0, Q5_0): one weight row against 1..INGOT_TILE_TOKENS activation rows; and for
- * the latter, "row kernels": one token against up to INGOT_TILE_TOKENS weight rows (decode), whose
- * independent accumulator chains keep the FMA units busy where one row's two chains cannot.
+ * Q4_0 and Q5_0, "row kernels": one token against up to INGOT_TILE_TOKENS weight rows (decode), whose
+ * independent accumulator chains keep the FMA units busy where one row's two chains cannot. These serve
+ * the file's layout, i.e. matrices the engine does not repack (repack.c: float types, and row counts
+ * that are not a multiple of 8, or builds without the repacked kernels).
  *
  * Each weight block is unpacked once and reused for every token. Every output keeps exactly the
  * accumulators, block order and float operations of the type's single-token vec_dot (dot_avx2.c),
@@ -66,7 +68,8 @@ INLINE __m256i values_q5_0(const ingot_block_q5_0 *b) {
 
 /* PAIRED: even blocks into acc0 and odd ones into acc1 (Q8_0, Q4_0), or all into acc0 (Q5_0), as the
  * type's vec_dot does. xs rows must be readable up to a multiple of 8 blocks (matmul.c pads them).
- * NAME##_tile: lanes are tokens; NAME##_rows: lanes are weight rows (s gets one float per row). */
+ * NAME##_tile: lanes are tokens; Q8_ROWS_KERNEL's NAME##_rows: lanes are weight rows (s gets one float
+ * per row). */
 #define Q8_KERNELS(NAME, BLOCK, VALUES, PAIRED)                                                         \
     INLINE void NAME##_n(const int NL, int n, float *s, size_t lds, const void *w, size_t ldw,          \
                          const uint8_t *x, size_t ldx, const float *xs, size_t ldxs) {                   \
@@ -103,7 +106,9 @@ INLINE __m256i values_q5_0(const ingot_block_q5_0 *b) {
         case 2: NAME##_n(2, n, s, lds, w, 0, x, ldx, xs, ldxs); break;                                  \
         default: NAME##_n(1, n, s, lds, w, 0, x, ldx, xs, ldxs); break;                                 \
         }                                                                                               \
-    }                                                                                                   \
+    }
+
+#define Q8_ROWS_KERNEL(NAME)                                                                            \
     void ingot_rows_##NAME##_avx2(int n, int nr, float *s, const void *w, size_t ldw, const void *x,    \
                                   const float *xs) {                                                     \
         switch (nr) {                                                                                   \
@@ -119,6 +124,9 @@ _Static_assert(INGOT_TILE_TOKENS == 4, "the switches below instantiate 1..4 toke
 Q8_KERNELS(q8_0, ingot_block_q8_0, values_q8_0, 1)
 Q8_KERNELS(q4_0, ingot_block_q4_0, values_q4_0, 1)
 Q8_KERNELS(q5_0, ingot_block_q5_0, values_q5_0, 0)
+/* Q8_0 decodes through vec_dot (type_traits.c says why), so only Q4_0 and Q5_0 get row kernels. */
+Q8_ROWS_KERNEL(q4_0)
+Q8_ROWS_KERNEL(q5_0)
 
 /* ---------------- F16 x F16: the accumulators of FLOAT_DOT_BODY (dot_avx2.c) per token ---------------- */
 #define LOAD_F16(p, i) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((p) + (i))))

@@ -84,7 +84,6 @@ void ingot_quant_f16_avx2(const float *src, void *dst, int64_t n);
     void ingot_rows_##t##_avx2(int n, int nr, float *s, const void *w, size_t ldw, const void *x, const float *xs);
 INGOT_DECL_ROWS(q4_0)
 INGOT_DECL_ROWS(q5_0)
-INGOT_DECL_ROWS(q8_0)
 INGOT_DECL_TILE(f16)
 INGOT_DECL_TILE(q4_0)
 INGOT_DECL_TILE(q5_0)
