@@ -172,14 +172,8 @@ INLINE void group_n(const int NT, const int THREE, int nb, const uint8_t *w, con
             const __m128i odd = _mm_loadl_epi64((const __m128i *)(w + Q2_SC + R * (2 * p + 1)));
             mins[p] = _mm256_srli_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(even, odd)), 4);
         }
-        for (int t = 0; t < NT; ++t) {
-            const int32_t *st = terms + (size_t)(t * nb + b) * 8;
-            __m256i msum = _mm256_madd_epi16(mins[0], _mm256_set1_epi32(st[0]));
-            for (int p = 1; p < 8; ++p) msum = _mm256_add_epi32(msum, _mm256_madd_epi16(mins[p], _mm256_set1_epi32(st[p])));
-            const __m256 yd = _mm256_set1_ps(f[t * nb + b]);
-            acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(wd, yd), _mm256_cvtepi32_ps(isum[t]), acc[t]);
-            acc[t] = _mm256_fnmadd_ps(_mm256_mul_ps(wmin, yd), _mm256_cvtepi32_ps(msum), acc[t]);
-        }
+        for (int t = 0; t < NT; ++t)
+            acc[t] = ingot_x8_scales_mins(acc[t], wd, wmin, f[t * nb + b], isum[t], mins, 8, terms + (size_t)(t * nb + b) * 8);
     }
     for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (size_t)t * ldy, acc[t]);
 }

@@ -122,14 +122,8 @@ INLINE void group_n(const int NT, const int FIVE, int nb, const uint8_t *w, cons
         const __m256 wmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + OFF_DMIN)));
         __m256i mins[4];
         for (int p = 0; p < 4; ++p) mins[p] = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(w + OFF_M + 2 * R * p)));
-        for (int t = 0; t < NT; ++t) {
-            const int32_t *st = sums + (size_t)(t * nb + b) * 4;
-            __m256i msum = _mm256_madd_epi16(mins[0], _mm256_set1_epi32(st[0]));
-            for (int p = 1; p < 4; ++p) msum = _mm256_add_epi32(msum, _mm256_madd_epi16(mins[p], _mm256_set1_epi32(st[p])));
-            const __m256 yd = _mm256_set1_ps(f[t * nb + b]);
-            acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(wd, yd), _mm256_cvtepi32_ps(isum[t]), acc[t]);
-            acc[t] = _mm256_fnmadd_ps(_mm256_mul_ps(wmin, yd), _mm256_cvtepi32_ps(msum), acc[t]);
-        }
+        for (int t = 0; t < NT; ++t)
+            acc[t] = ingot_x8_scales_mins(acc[t], wd, wmin, f[t * nb + b], isum[t], mins, 4, sums + (size_t)(t * nb + b) * 4);
     }
     for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (size_t)t * ldy, acc[t]);
 }

@@ -20,6 +20,19 @@ INGOT_X8_INLINE __m256i ingot_broadcast4(const int8_t *p) {
     return _mm256_set1_epi32(v);
 }
 
+/* The closing step of a super-block for the K-quants with mins (Q2_K, Q4_K, Q5_K): returns
+ * acc + d[r] d_x isum[r] - dmin[r] d_x msum[r], where msum[r] = the sum over `pairs` of madd(mins[p],
+ * pair_sums[p]): mins[p] holds each row's mins of two sub-blocks as int16, pair_sums[p] the
+ * activation's sums of those two sub-blocks as the int16 halves of one int32. */
+INGOT_X8_INLINE __m256 ingot_x8_scales_mins(__m256 acc, __m256 wd, __m256 wmin, float xd, __m256i isum, const __m256i *mins,
+                                            int pairs, const int32_t *pair_sums) {
+    __m256i msum = _mm256_madd_epi16(mins[0], _mm256_set1_epi32(pair_sums[0]));
+    for (int p = 1; p < pairs; ++p) msum = _mm256_add_epi32(msum, _mm256_madd_epi16(mins[p], _mm256_set1_epi32(pair_sums[p])));
+    const __m256 yd = _mm256_set1_ps(xd);
+    acc = _mm256_fmadd_ps(_mm256_mul_ps(wd, yd), _mm256_cvtepi32_ps(isum), acc);
+    return _mm256_fnmadd_ps(_mm256_mul_ps(wmin, yd), _mm256_cvtepi32_ps(msum), acc);
+}
+
 /* Writes q[g] = values 4g..4g+3 of each of the eight rows of one block column (lane r = row r),
  * unsigned, offset by the amount the layout's terms remove. */
 typedef void (*ingot_x8_unpack32_fn)(const uint8_t *column, __m256i q[8]);
