@@ -1,36 +1,13 @@
 /**
- * bun:ffi binding of the sampler's native whole-row step (Sources/IngotCPU/sample_select.c,
- * declared in ingot_sample.h), which lives in the CPU engine's library and is opened the way
- * ts/engine/cpu/native.ts opens it. Arrays are passed as pointers: nothing is copied or allocated
- * per call.
+ * The sampler's native whole-row step (Sources/IngotCPU/sample_select.c, declared in ingot_sample.h),
+ * called through the CPU engine's library (ts/engine/cpu/native.ts). Arrays are passed as pointers:
+ * nothing is copied or allocated per call.
  */
-import { dlopen, FFIType } from "bun:ffi";
-import { existsSync } from "node:fs";
-import { buildNative, nativeLibraryPath } from "../engine/cpu/build.ts";
+import { cpuLibrary, SAMPLE_SYMBOLS } from "../engine/cpu/native.ts";
 import { IngotError } from "../errors.ts";
 
-/** The C signatures (exported for tests that open other builds of the same file). */
-export const SAMPLE_SYMBOLS = {
-  ingot_sample_candidates: {
-    args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr, FFIType.ptr, FFIType.ptr],
-    returns: FFIType.i32,
-  },
-} as const;
-
-type SampleLibrary = ReturnType<typeof dlopen<typeof SAMPLE_SYMBOLS>>["symbols"];
-
-let library: SampleLibrary | null = null;
-
-function sampleLibrary(): SampleLibrary {
-  if (library) return library;
-  try {
-    if (!existsSync(nativeLibraryPath)) buildNative();
-    library = dlopen(nativeLibraryPath, SAMPLE_SYMBOLS).symbols;
-  } catch (e) {
-    throw new IngotError("NATIVE_MISSING", `cannot load the sampler's native step (${nativeLibraryPath}): ${(e as Error).message}. Run \`bun run build\`.`, { cause: e });
-  }
-  return library;
-}
+/** The C signatures (for tests that open other builds of the same file). */
+export { SAMPLE_SYMBOLS };
 
 /** Work memory `wholeRowCandidates` needs for a row of `n` logits. */
 export function candidateScratch(n: number): BigUint64Array {
@@ -47,7 +24,7 @@ export function candidateScratch(n: number): BigUint64Array {
 export function wholeRowCandidates(row: Float32Array, topP: number, minP: number, ids: Int32Array, probs: Float64Array, scratch: BigUint64Array): number {
   const n = row.length;
   if (ids.length < n || probs.length < n || scratch.length < 2 * n) throw new IngotError("BAD_ARGUMENT", `candidate buffers too small for a row of ${n}`);
-  const count = sampleLibrary().ingot_sample_candidates(row, n, topP, minP > 0 ? Math.log(minP) : -Infinity, ids, probs, scratch);
+  const count = cpuLibrary().ingot_sample_candidates(row, n, topP, minP > 0 ? Math.log(minP) : -Infinity, ids, probs, scratch);
   if (count < 1) throw new IngotError("NATIVE_ERROR", `ingot_sample_candidates failed (${count})`);
   return count;
 }

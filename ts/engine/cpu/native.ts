@@ -1,14 +1,23 @@
 /**
- * The whole bun:ffi boundary of the CPU engine (ingot_cpu.h) in one module: symbol types, the
- * lazily opened library, and checked wrappers that turn negative return codes into IngotErrors
- * carrying the engine's own error text.
+ * The whole bun:ffi boundary of the CPU engine (ingot_cpu.h, and the sampler's ingot_sample.h) in one
+ * module: symbol types, the lazily opened library, and checked wrappers that turn negative return
+ * codes into IngotErrors carrying the engine's own error text.
  */
 import { dlopen, FFIType, toArrayBuffer, type Pointer } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { IngotError } from "../../errors.ts";
 import { buildNative, nativeLibraryPath } from "./build.ts";
 
+/** The sampler's whole-row step (ingot_sample.h), in the same library; ts/sampling/native.ts wraps it. */
+export const SAMPLE_SYMBOLS = {
+  ingot_sample_candidates: {
+    args: [FFIType.ptr, FFIType.i32, FFIType.f64, FFIType.f64, FFIType.ptr, FFIType.ptr, FFIType.ptr],
+    returns: FFIType.i32,
+  },
+} as const;
+
 const symbols = {
+  ...SAMPLE_SYMBOLS,
   ingot_cpu_engine_create: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   ingot_cpu_engine_destroy: { args: [FFIType.ptr], returns: FFIType.void },
   ingot_cpu_engine_threads: { args: [FFIType.ptr], returns: FFIType.i32 },
